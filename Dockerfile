@@ -1,0 +1,22 @@
+# inventory_auth under gunicorn. Configure with environment variables (see docs/operations.md).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    APP_ENV=production
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY wsgi.py gunicorn.conf.py Procfile ./
+COPY inventory_auth ./inventory_auth
+COPY migrations ./migrations
+RUN useradd --system --home /app inventory \
+    && mkdir -p /app/instance && chown inventory /app/instance
+USER inventory
+
+EXPOSE 8001
+# Migrations are a release step: `docker compose run --rm auth flask --app wsgi db upgrade`.
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

@@ -1,0 +1,98 @@
+"""What the auth endpoints accept and answer, as marshmallow schemas.
+
+The same schemas validate requests, serialize responses and describe the OpenAPI document.
+"""
+
+from marshmallow import Schema, fields, validate
+
+from ..config import ROLES
+from ..models.user import (
+    AVATAR_URL_MAX,
+    EMAIL_MAX,
+    FICHA_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    PROGRAM_MAX,
+)
+from ..validation import Email, RequestSchema, Text, length, optional_text, required_text
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+# Login must accept any password an account may hold (the previous backend had no maximum),
+# but not an unbounded one.
+LOGIN_PASSWORD_MAX = 1024
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "program", "ficha", "avatar_url")
+
+
+def email_field():
+    return Email(required=True, validate=length(EMAIL_MAX, 1))
+
+
+def new_password_field():
+    return fields.String(required=True, validate=length(PASSWORD_MAX, PASSWORD_MIN))
+
+
+class LoginSchema(RequestSchema):
+    email = email_field()
+    password = fields.String(required=True, validate=length(LOGIN_PASSWORD_MAX, 1))
+
+
+class RegisterSchema(RequestSchema):
+    email = email_field()
+    password = new_password_field()
+    first_name = required_text(NAME_MAX)
+    last_name = required_text(NAME_MAX)
+    role = Text(
+        required=True,
+        validate=validate.OneOf(ROLES, error="Rol inválido; debe ser uno de: " + ", ".join(ROLES) + "."),
+    )
+    phone = optional_text(PHONE_MAX)
+    program = optional_text(PROGRAM_MAX)
+    ficha = optional_text(FICHA_MAX)
+    avatar_url = optional_text(AVATAR_URL_MAX)
+
+
+class ProfileUpdateSchema(RequestSchema):
+    """Every field optional; a field left out is left as it is. Nothing else is accepted."""
+
+    first_name = Text(validate=length(NAME_MAX, 1))
+    last_name = Text(validate=length(NAME_MAX, 1))
+    phone = optional_text(PHONE_MAX)
+    program = optional_text(PROGRAM_MAX)
+    ficha = optional_text(FICHA_MAX)
+    avatar_url = optional_text(AVATAR_URL_MAX)
+
+
+class PasswordChangeSchema(RequestSchema):
+    current_password = fields.String(required=True, validate=length(LOGIN_PASSWORD_MAX, 1))
+    new_password = new_password_field()
+
+
+class UserSchema(Schema):
+    """UserResponse: exactly these fourteen keys, never a password or a hash."""
+
+    id = fields.UUID()
+    email = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    role = fields.String()
+    phone = fields.String(allow_none=True)
+    program = fields.String(allow_none=True)
+    ficha = fields.String(allow_none=True)
+    avatar_url = fields.String(allow_none=True)
+    is_active = fields.Boolean()
+    last_login = fields.AwareDateTime(allow_none=True, format="iso")
+    created_at = fields.AwareDateTime(format="iso")
+    updated_at = fields.AwareDateTime(format="iso")
+    environment_id = fields.UUID(allow_none=True)
+
+
+class TokenSchema(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "bearer"})
+    user = fields.Nested(UserSchema, required=True)
+
+
+class MessageSchema(Schema):
+    message = fields.String(required=True)

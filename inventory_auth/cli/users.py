@@ -1,0 +1,185 @@
+"""`flask users`: manage accounts from the server's shell.
+
+Users are named by email. Every error is one line on stderr and a non-zero exit status; a command
+either completes or changes nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from .. import accounts
+from ..auth.schemas import RegisterSchema
+from ..config import ROLES
+from ..errors import ApiError
+from ..extensions import db
+from ..models import User
+from ..validation import normalize_email
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+def _first_message(error: ValidationError) -> str:
+    parts = []
+    for field, messages in error.normalized_messages().items():
+        text = messages[0] if isinstance(messages, list) else str(messages)
+        parts.append(f"{field}: {text}")
+    return "; ".join(parts)
+
+
+def _user(email: str) -> User:
+    try:
+        address = normalize_email(email)
+    except ValueError:
+        _fail(f"invalid email: {email}")
+    user = accounts.find_by_email(address)
+    if user is None:
+        _fail(f"no user with email {address}")
+    return user
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            _fail("no password on standard input")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat password")
+
+
+def _show(user: User) -> None:
+    rows = [
+        ("id", user.id),
+        ("email", user.email),
+        ("name", f"{user.first_name} {user.last_name}"),
+        ("role", user.role),
+        ("active", "yes" if user.is_active else "no"),
+        ("phone", user.phone or "-"),
+        ("program", user.program or "-"),
+        ("ficha", user.ficha or "-"),
+        ("last login", user.last_login.isoformat() if user.last_login else "never"),
+        ("created", user.created_at.isoformat()),
+        ("updated", user.updated_at.isoformat()),
+    ]
+    for label, value in rows:
+        click.echo(f"{label:<11} {value}")
+
+
+@click.group()
+def users():
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
+@click.option("--phone")
+@click.option("--program")
+@click.option("--ficha")
+@click.option("--inactive", is_flag=True, help="Create the account deactivated.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create(email, first_name, last_name, role, phone, program, ficha, inactive, password_stdin):
+    """Create an account of any role (the first admin_general, for instance)."""
+    password = _read_password(password_stdin)
+    try:
+        data = RegisterSchema().load(
+            {
+                "email": email,
+                "password": password,
+                "first_name": first_name,
+                "last_name": last_name,
+                "role": role,
+                "phone": phone,
+                "program": program,
+                "ficha": ficha,
+            }
+        )
+        user = accounts.create_user(**data, is_active=not inactive)
+    except ValidationError as error:
+        _fail(_first_message(error))
+    except ApiError as error:
+        _fail(error.detail)
+    click.echo(f"created {user.email} ({user.role}) id={user.id}")
+
+
+@users.command("list")
+@click.option("--role", type=click.Choice(ROLES), help="Only users of this role.")
+@click.option("--active/--inactive", default=None, help="Only active or only inactive users.")
+@with_appcontext
+def list_users(role, active):
+    """List accounts, oldest first."""
+    query = select(User).order_by(User.created_at, User.email)
+    if role:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
+    found = db.session.scalars(query).all()
+    for user in found:
+        state = "active" if user.is_active else "inactive"
+        click.echo(f"{user.email:<40} {user.role:<14} {state:<9} {user.first_name} {user.last_name}")
+    click.echo(f"{len(found)} user(s)", err=True)
+
+
+@users.command("show")
+@click.argument("email")
+@with_appcontext
+def show(email):
+    """Show one account."""
+    _show(_user(email))
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def set_password(email, password_stdin):
+    """Replace a user's password."""
+    user = _user(email)
+    password = _read_password(password_stdin)
+    try:
+        RegisterSchema(only=("password",)).load({"password": password})
+    except ValidationError as error:
+        _fail(_first_message(error))
+    accounts.set_password(user, password)
+    click.echo(f"password of {user.email} changed")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def set_role(email, role):
+    """Give a user another role."""
+    user = _user(email)
+    accounts.set_role(user, role)
+    click.echo(f"{user.email} is now {role}")
+
+
+@users.command("activate")
+@click.argument("email")
+@with_appcontext
+def activate(email):
+    """Let a user log in again."""
+    user = _user(email)
+    accounts.set_active(user, True)
+    click.echo(f"{user.email} activated")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def deactivate(email):
+    """Stop a user from logging in; their tokens stop working at once."""
+    user = _user(email)
+    accounts.set_active(user, False)
+    click.echo(f"{user.email} deactivated")

@@ -1,0 +1,159 @@
+"""Configuration: every setting comes from the environment (and `.env` when present).
+
+This is the only module that reads the environment. `load_config()` turns it into the mapping the
+application factory hands to Flask; tests pass their own overrides on top.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from dotenv import load_dotenv
+
+ROLES = ("student", "instructor", "supervisor", "admin", "admin_general")
+
+MIN_SECRET_KEY_BYTES = 32
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a service that may start."""
+
+
+def _env(environ, name, default=None):
+    value = environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def _int(environ, name, default):
+    raw = _env(environ, name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _list(environ, name, default):
+    raw = _env(environ, name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def normalize_database_url(url: str) -> str:
+    """Make hosting platforms' URLs mean PostgreSQL through psycopg2.
+
+    `postgres://` is what Heroku-style platforms write; SQLAlchemy 2.1 maps a bare
+    `postgresql://` to psycopg 3, which this project does not install.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def database_url(environ, instance_path: str) -> str:
+    url = _env(environ, "DATABASE_URL")
+    if url:
+        return normalize_database_url(url)
+    host = _env(environ, "DATABASE_HOST")
+    name = _env(environ, "DATABASE_NAME")
+    if host and name:
+        user = quote(_env(environ, "DATABASE_USER", "postgres"), safe="")
+        password = _env(environ, "DATABASE_PASSWORD")
+        credentials = f"{user}:{quote(password, safe='')}" if password else user
+        port = _int(environ, "DATABASE_PORT", 5432)
+        return f"postgresql+psycopg2://{credentials}@{host}:{port}/{quote(name, safe='')}"
+    return "sqlite:///" + str(Path(instance_path) / "inventory_auth.sqlite3")
+
+
+def _development_secret_key(instance_path: str) -> str:
+    """A random key kept in `instance/`, so development tokens survive restarts."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def secret_key(environ, env_name: str, instance_path: str) -> str:
+    key = _env(environ, "SECRET_KEY")
+    if env_name == "production":
+        if key is None or len(key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigurationError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_BYTES} bytes in production "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return key
+    return key or _development_secret_key(instance_path)
+
+
+def load_config(instance_path: str, environ=None) -> dict:
+    """Read the environment into Flask configuration keys."""
+    if environ is None:
+        load_dotenv(override=False)
+        environ = os.environ
+    env_name = _env(environ, "APP_ENV", "production").lower()
+    if env_name not in ("production", "development", "testing"):
+        raise ConfigurationError(
+            f"APP_ENV must be production, development or testing, got {env_name!r}"
+        )
+    algorithm = _env(environ, "ALGORITHM", "HS256")
+    if algorithm not in ("HS256", "HS384", "HS512"):
+        raise ConfigurationError(f"ALGORITHM must be HS256, HS384 or HS512, got {algorithm!r}")
+    key = secret_key(environ, env_name, instance_path)
+    access_minutes = _int(environ, "ACCESS_TOKEN_EXPIRE", 30)
+    self_roles = _list(environ, "SELF_REGISTRATION_ROLES", ["student"])
+    unknown = sorted(set(self_roles) - set(ROLES))
+    if unknown:
+        raise ConfigurationError(f"SELF_REGISTRATION_ROLES names unknown roles: {unknown}")
+    url = database_url(environ, instance_path)
+
+    return {
+        "APP_ENV": env_name,
+        "APP_PORT": _int(environ, "APP_PORT", 8001),
+        "SECRET_KEY": key,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
+        "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
+        # Tokens (flask-jwt-extended)
+        "JWT_SECRET_KEY": key,
+        "JWT_ALGORITHM": algorithm,
+        "JWT_DECODE_ALGORITHMS": [algorithm],
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=access_minutes),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ERROR_MESSAGE_KEY": "detail",
+        "JWT_DECODE_LEEWAY": _int(environ, "JWT_LEEWAY_SECONDS", 0),
+        "JWT_COOKIE_CSRF_PROTECT": False,  # tokens travel in headers only
+        # Accounts
+        "SELF_REGISTRATION_ROLES": self_roles,
+        "PASSWORD_HASH_METHOD": _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
+    }
+
+
+def engine_options(url: str, environ) -> dict:
+    if url.startswith("sqlite"):
+        return {}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": _int(environ, "DATABASE_POOL_SIZE", 5),
+        "max_overflow": _int(environ, "DATABASE_MAX_OVERFLOW", 5),
+        "pool_timeout": _int(environ, "DATABASE_POOL_TIMEOUT", 2),
+        "pool_recycle": 1800,
+        "connect_args": {
+            "connect_timeout": _int(environ, "DATABASE_CONNECT_TIMEOUT", 2),
+            "application_name": "inventory_auth",
+        },
+    }

@@ -1,0 +1,1 @@
+"""The security policy in one place: password hashing, token rules, role checks."""

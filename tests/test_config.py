@@ -1,0 +1,99 @@
+"""Configuration from the environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inventory_auth import create_app
+from inventory_auth.config import ConfigurationError, load_config, normalize_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url_from_seed_variables(tmp_path):
+    config = load_config(str(tmp_path), {
+        "APP_ENV": "development", "DATABASE_HOST": "db.sena.local", "DATABASE_PORT": "5433",
+        "DATABASE_USER": "inv", "DATABASE_PASSWORD": "p@ss:word", "DATABASE_NAME": "gestionInventario",
+    })
+    assert config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg2://inv:p%40ss%3Aword@db.sena.local:5433/gestionInventario"
+    )
+
+
+def test_database_url_wins_over_parts(tmp_path):
+    config = load_config(str(tmp_path), {
+        "APP_ENV": "development", "DATABASE_URL": "postgres://u:p@h:5432/d", "DATABASE_HOST": "otro",
+        "DATABASE_NAME": "x",
+    })
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u:p@h:5432/d"
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/d", "postgresql://u@h/d"])
+def test_hosting_platform_urls_mean_psycopg2(url):
+    assert normalize_database_url(url) == "postgresql+psycopg2://u@h/d"
+
+
+def test_no_database_configured_means_sqlite_in_instance(tmp_path):
+    config = load_config(str(tmp_path), {"APP_ENV": "development"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/inventory_auth.sqlite3"
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path):
+    first = load_config(str(tmp_path), {"APP_ENV": "development"})["SECRET_KEY"]
+    second = load_config(str(tmp_path), {"APP_ENV": "development"})["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("key", [None, "", "corta", "x" * 31])
+def test_production_refuses_a_missing_or_weak_secret(tmp_path, key):
+    environ = {"APP_ENV": "production"}
+    if key is not None:
+        environ["SECRET_KEY"] = key
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        load_config(str(tmp_path), environ)
+
+
+def test_production_accepts_a_strong_secret(tmp_path):
+    config = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": "k" * 32})
+    assert config["JWT_SECRET_KEY"] == "k" * 32
+
+
+def test_production_is_the_default(tmp_path):
+    with pytest.raises(ConfigurationError):
+        load_config(str(tmp_path), {})
+
+
+def test_wsgi_refuses_to_start_with_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "APP_ENV")}
+    env.update({"APP_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SECRET_KEY" in lines[0]
+
+
+def test_algorithm_and_expiry(tmp_path):
+    config = load_config(str(tmp_path), {"APP_ENV": "development", "ALGORITHM": "HS512",
+                                         "ACCESS_TOKEN_EXPIRE": "45", "APP_PORT": "9000"})
+    assert config["JWT_ALGORITHM"] == "HS512" and config["JWT_DECODE_ALGORITHMS"] == ["HS512"]
+    assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 45 * 60
+    assert config["APP_PORT"] == 9000
+
+
+@pytest.mark.parametrize("environ", [{"ALGORITHM": "none"}, {"ALGORITHM": "RS256"},
+                                     {"ACCESS_TOKEN_EXPIRE": "treinta"}, {"APP_ENV": "staging"}])
+def test_bad_values_are_refused(tmp_path, environ):
+    with pytest.raises(ConfigurationError):
+        load_config(str(tmp_path), {"APP_ENV": "development", **environ})
+
+
+def test_create_app_takes_config_overrides(tmp_path):
+    app = create_app(config={"MAX_CONTENT_LENGTH": 1234},
+                     environ={"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
+                              "SECRET_KEY": "s" * 40})
+    assert app.config["MAX_CONTENT_LENGTH"] == 1234
