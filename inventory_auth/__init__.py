@@ -37,7 +37,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (tables known to SQLAlchemy and Alembic)
+    from . import models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
     from .extensions import api, db, jwt, migrate
     from .security import passwords, tokens  # noqa: F401  (token rules registered on jwt)
 
@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     jwt.init_app(app)
     api.init_app(app)
+    redis_client.init_app(app)
     passwords.warm_up(app.config["PASSWORD_HASH_METHOD"])
 
 

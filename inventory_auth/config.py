@@ -128,6 +128,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
+        "REDIS_URL": _env(environ, "REDIS_URL"),
+        "REDIS_TIMEOUT_SECONDS": float(_env(environ, "REDIS_TIMEOUT_SECONDS", "0.5")),
         # Tokens (flask-jwt-extended)
         "JWT_SECRET_KEY": key,
         "JWT_ALGORITHM": algorithm,
