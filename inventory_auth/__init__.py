@@ -38,7 +38,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
 def register_extensions(app: Flask) -> None:
     from . import models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
-    from .extensions import api, db, jwt, migrate
+    from .extensions import api, db, jwt, limiter, migrate
     from .security import passwords, tokens  # noqa: F401  (token rules registered on jwt)
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     api.init_app(app)
     redis_client.init_app(app)
+    limiter.init_app(app)
     passwords.warm_up(app.config["PASSWORD_HASH_METHOD"])
 
 

@@ -1,13 +1,19 @@
-"""Operations on user accounts, shared by the HTTP API and the `flask users` commands."""
+"""Operations on user accounts, shared by the HTTP API and the `flask users` commands.
+
+Whatever changes what a user's tokens stand for (password, role, active state) ends every
+session of that user at once.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .errors import BadRequest
+from . import sessions
+from .errors import BadRequest, ValidationFailed
 from .extensions import db
 from .models import User
+from .security import password_policy
 from .security.passwords import hash_password
 
 EMAIL_TAKEN = "El correo electrónico ya está registrado"
@@ -18,8 +24,17 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
 
 
+def check_password_policy(password: str, *, field: str = "password", **personal) -> None:
+    problems = password_policy.problems(password, **personal)
+    if problems:
+        raise ValidationFailed(errors={field: problems})
+
+
 def create_user(*, email: str, password: str, **fields) -> User:
     """Insert a user; a taken email (even by a concurrent request) is a 400, never a 500."""
+    check_password_policy(
+        password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
+    )
     if find_by_email(email) is not None:
         raise BadRequest(EMAIL_TAKEN)
     user = User(email=email, password_hash=hash_password(password), **fields)
@@ -34,16 +49,31 @@ def create_user(*, email: str, password: str, **fields) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, field: str = "new_password", commit: bool = True) -> None:
+    check_password_policy(
+        password, field=field, email=user.email, first_name=user.first_name, last_name=user.last_name
+    )
     user.password_hash = hash_password(password)
-    db.session.commit()
+    sessions.end_all(user, reason="password_changed")
+    if commit:
+        db.session.commit()
 
 
 def set_role(user: User, role: str) -> None:
-    user.role = role
+    if user.role != role:
+        user.role = role
+        sessions.end_all(user, reason="role_changed")
     db.session.commit()
 
 
 def set_active(user: User, active: bool) -> None:
     user.is_active = active
+    if not active:
+        sessions.end_all(user, reason="deactivated")
     db.session.commit()
+
+
+def end_all_sessions(user: User) -> int:
+    ended = sessions.end_all(user, reason="revoked_by_admin")
+    db.session.commit()
+    return len(ended)

@@ -139,9 +139,31 @@ def load_config(instance_path: str, environ=None) -> dict:
         "JWT_ERROR_MESSAGE_KEY": "detail",
         "JWT_DECODE_LEEWAY": _int(environ, "JWT_LEEWAY_SECONDS", 0),
         "JWT_COOKIE_CSRF_PROTECT": False,  # tokens travel in headers only
+        # Sessions: refresh tokens rotate; a retried refresh within the grace window gets the
+        # same answer again instead of ending the session.
+        "REFRESH_TOKEN_EXPIRES": timedelta(days=_int(environ, "REFRESH_TOKEN_EXPIRE_DAYS", 30)),
+        "SESSION_MAX_AGE": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 90)),
+        "REFRESH_REUSE_GRACE": timedelta(seconds=_int(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)),
         # Accounts
         "SELF_REGISTRATION_ROLES": self_roles,
         "PASSWORD_HASH_METHOD": _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
+        "PASSWORD_MIN_SCORE": _int(environ, "PASSWORD_MIN_SCORE", 3),
+        # Login under attack: per-account lockout (Keycloak's model)...
+        "LOCKOUT_THRESHOLD": _int(environ, "LOCKOUT_THRESHOLD", 5),
+        "LOCKOUT_BASE_SECONDS": _int(environ, "LOCKOUT_BASE_SECONDS", 30),
+        "LOCKOUT_MAX_SECONDS": _int(environ, "LOCKOUT_MAX_SECONDS", 15 * 60),
+        "LOCKOUT_RESET_SECONDS": _int(environ, "LOCKOUT_RESET_SECONDS", 60 * 60),
+        # ...and per-address limits for floods (Flask-Limiter syntax), generous enough for a
+        # classroom of 40 behind one NAT address logging in at the start of class.
+        "RATELIMIT_ENABLED": _env(environ, "RATE_LIMITS_ENABLED", "true").lower() != "false",
+        "LOGIN_RATE_LIMIT": _env(environ, "LOGIN_RATE_LIMIT", "100 per minute;1000 per hour"),
+        "REGISTER_RATE_LIMIT": _env(environ, "REGISTER_RATE_LIMIT", "60 per minute;300 per hour"),
+        "REFRESH_RATE_LIMIT": _env(environ, "REFRESH_RATE_LIMIT", "120 per minute"),
+        "RATELIMIT_STORAGE_URI": _env(environ, "REDIS_URL", "memory://"),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "inventory_auth",
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
 
 

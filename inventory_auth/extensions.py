@@ -4,6 +4,8 @@ Kept apart so that models, services and views import them without import cycles.
 """
 
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -22,3 +24,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()
+# Per-address limits for floods; storage from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set,
+# else this process's memory), falling back to memory while Redis is unreachable.
+limiter = Limiter(key_func=get_remote_address)

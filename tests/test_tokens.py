@@ -6,22 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import jwt as pyjwt
 import pytest
-from conftest import TEST_SECRET, bearer
+from conftest import PASSWORD, TEST_SECRET, bearer
 
 INVALID = {"detail": "Token inválido o expirado"}
 
 
-def claims_for(user_id, **overrides):
+@pytest.fixture
+def real_claims(accounts):
+    """The claims of a real access token of a fresh user (with its live session id)."""
+    _, token = accounts.token()
+    return pyjwt.decode(token, TEST_SECRET, algorithms=["HS256"])
+
+
+def claims_for(real_claims, **overrides):
     now = datetime.now(UTC)
-    claims = {
-        "sub": user_id,
-        "role": "student",
-        "type": "access",
-        "jti": str(uuid.uuid4()),
-        "iat": now,
-        "nbf": now,
-        "exp": now + timedelta(minutes=5),
-    }
+    claims = {**real_claims, "jti": str(uuid.uuid4()), "iat": now, "nbf": now,
+              "exp": now + timedelta(minutes=5)}
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -37,10 +37,9 @@ def assert_refused(client, token):
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_a_correctly_forged_token_is_accepted(client, accounts):
+def test_a_correctly_forged_token_is_accepted(client, real_claims):
     """The baseline for the tests below: the forging helper itself makes valid tokens."""
-    user = accounts.register()
-    response = client.get("/api/auth/me", headers=bearer(forge(claims_for(user["id"]))))
+    response = client.get("/api/auth/me", headers=bearer(forge(claims_for(real_claims))))
     assert response.status_code == 200
 
 
@@ -54,44 +53,90 @@ def test_malformed_authorization_headers(client, header):
     assert response.get_json() == INVALID
 
 
-def test_expired_token(client, accounts):
-    user = accounts.register()
+def test_expired_token(client, real_claims):
     past = datetime.now(UTC) - timedelta(hours=1)
-    token = forge(claims_for(user["id"], iat=past, nbf=past, exp=past + timedelta(minutes=30)))
+    token = forge(claims_for(real_claims, iat=past, nbf=past, exp=past + timedelta(minutes=30)))
     assert_refused(client, token)
 
 
-def test_not_yet_valid_token(client, accounts):
-    user = accounts.register()
+def test_not_yet_valid_token(client, real_claims):
     future = datetime.now(UTC) + timedelta(hours=1)
-    assert_refused(client, forge(claims_for(user["id"], nbf=future)))
+    assert_refused(client, forge(claims_for(real_claims, nbf=future)))
 
 
-def test_bad_signature(client, accounts):
-    user = accounts.register()
-    assert_refused(client, forge(claims_for(user["id"]), key="another-secret-that-is-long-enough!!"))
+def test_bad_signature(client, real_claims):
+    assert_refused(client, forge(claims_for(real_claims), key="another-secret-that-is-long-enough!!"))
 
 
 def test_tampered_payload(client, accounts):
-    user, token = accounts.token()
+    _, token = accounts.token()
     header, payload, signature = token.split(".")
-    other = forge(claims_for(user["id"], role="admin_general")).split(".")[1]
+    claims = pyjwt.decode(token, TEST_SECRET, algorithms=["HS256"])
+    other = forge({**claims, "role": "admin_general"}).split(".")[1]
     assert_refused(client, ".".join([header, other, signature]))
 
 
-def test_alg_none(client, accounts):
-    user = accounts.register()
-    assert_refused(client, pyjwt.encode(claims_for(user["id"]), None, algorithm="none"))
+def test_alg_none(client, real_claims):
+    assert_refused(client, pyjwt.encode(claims_for(real_claims), None, algorithm="none"))
 
 
-def test_another_hmac_algorithm(client, accounts):
-    user = accounts.register()
-    assert_refused(client, forge(claims_for(user["id"]), algorithm="HS512"))
+def test_another_hmac_algorithm(client, real_claims):
+    assert_refused(client, forge(claims_for(real_claims), key=TEST_SECRET * 2, algorithm="HS512"))
+    assert_refused(client, forge(claims_for(real_claims), algorithm="HS384"))
 
 
 @pytest.mark.parametrize("sub", [None, "", "no-es-un-uuid", "1234", 42, ["x"]])
-def test_missing_or_malformed_sub_is_401_not_500(client, sub):
-    assert_refused(client, forge(claims_for(sub)))
+def test_missing_or_malformed_sub_is_401_not_500(client, real_claims, sub):
+    assert_refused(client, forge(claims_for(real_claims, sub=sub)))
+
+
+@pytest.mark.parametrize("sid", [None, "", "no-es-un-uuid", 7, str(uuid.uuid4())])
+def test_missing_malformed_or_unknown_session_is_401(client, real_claims, sid):
+    claims = claims_for(real_claims, sid=sid)
+    assert ("sid" in claims) == (sid is not None)
+    assert_refused(client, forge(claims))
+
+
+def test_refresh_token_is_not_an_access_token(client, accounts):
+    user = accounts.register()
+    body = accounts.login(user["email"])
+    assert_refused(client, body["refresh_token"])
+
+
+def test_access_token_is_not_a_refresh_token(client, accounts):
+    user = accounts.register()
+    body = accounts.login(user["email"])
+    response = client.post("/api/auth/refresh", json={"refresh_token": body["access_token"]})
+    assert response.status_code == 401
+    assert response.get_json() == INVALID
+
+
+def test_token_of_another_users_session_is_refused(client, accounts):
+    """A session id is only good together with the user it belongs to."""
+    _, token_a = accounts.token()
+    user_b, _ = accounts.token()
+    claims_a = pyjwt.decode(token_a, TEST_SECRET, algorithms=["HS256"])
+    assert_refused(client, forge(claims_for(claims_a, sub=user_b["id"])))
+
+
+def test_logged_out_token_is_refused(client, accounts):
+    _, token = accounts.token()
+    assert client.post("/api/auth/logout", headers=bearer(token)).status_code == 200
+    assert_refused(client, token)
+
+
+def test_token_issued_before_a_password_change_is_refused(client, accounts):
+    user, token = accounts.token()
+    other_device = accounts.login(user["email"])["access_token"]
+    response = client.post(
+        "/api/auth/me/change-password",
+        json={"current_password": PASSWORD, "new_password": "Una frase nueva y larga 3"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200
+    assert_refused(client, token)
+    assert_refused(client, other_device)
+    assert client.get("/api/auth/me", headers=bearer(response.get_json()["access_token"])).status_code == 200
 
 
 def test_token_of_a_deleted_user_is_404(app, client, accounts):

@@ -88,11 +88,28 @@ class UserSchema(Schema):
     environment_id = fields.UUID(allow_none=True)
 
 
-class TokenSchema(Schema):
+class RefreshSchema(RequestSchema):
+    refresh_token = fields.String(required=True, validate=length(4096, 1))
+
+
+class TokenPairSchema(Schema):
     access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "bearer"})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Segundos de vida del token de acceso"}
+    )
+
+
+class TokenSchema(TokenPairSchema):
     user = fields.Nested(UserSchema, required=True)
 
 
 class MessageSchema(Schema):
+    message = fields.String(required=True)
+
+
+class PasswordChangedSchema(TokenPairSchema):
+    """The seed's message, plus a fresh token pair: every other session has ended."""
+
     message = fields.String(required=True)

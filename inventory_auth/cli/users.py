@@ -19,11 +19,18 @@ from ..config import ROLES
 from ..errors import ApiError
 from ..extensions import db
 from ..models import User
+from ..security import lockout
 from ..validation import normalize_email
 
 
 def _fail(message: str):
     raise click.ClickException(message)
+
+
+def _api_error_message(error: ApiError) -> str:
+    if error.errors:
+        return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.errors.items())
+    return error.detail
 
 
 def _first_message(error: ValidationError) -> str:
@@ -34,11 +41,15 @@ def _first_message(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _user(email: str) -> User:
+def _address(email: str) -> str:
     try:
-        address = normalize_email(email)
+        return normalize_email(email)
     except ValueError:
         _fail(f"invalid email: {email}")
+
+
+def _user(email: str) -> User:
+    address = _address(email)
     user = accounts.find_by_email(address)
     if user is None:
         _fail(f"no user with email {address}")
@@ -108,7 +119,7 @@ def create(email, first_name, last_name, role, phone, program, ficha, inactive, 
     except ValidationError as error:
         _fail(_first_message(error))
     except ApiError as error:
-        _fail(error.detail)
+        _fail(_api_error_message(error))
     click.echo(f"created {user.email} ({user.role}) id={user.id}")
 
 
@@ -148,10 +159,12 @@ def set_password(email, password_stdin):
     password = _read_password(password_stdin)
     try:
         RegisterSchema(only=("password",)).load({"password": password})
+        accounts.set_password(user, password, field="password")
     except ValidationError as error:
         _fail(_first_message(error))
-    accounts.set_password(user, password)
-    click.echo(f"password of {user.email} changed")
+    except ApiError as error:
+        _fail(_api_error_message(error))
+    click.echo(f"password of {user.email} changed; every session of the user has ended")
 
 
 @users.command("set-role")
@@ -173,6 +186,28 @@ def activate(email):
     user = _user(email)
     accounts.set_active(user, True)
     click.echo(f"{user.email} activated")
+
+
+@users.command("unlock")
+@click.argument("email")
+@with_appcontext
+def unlock(email):
+    """Lift a login lockout (after repeated failed passwords) at once."""
+    address = _address(email)
+    if lockout.clear(address):
+        click.echo(f"{address} unlocked")
+    else:
+        click.echo(f"{address} was not locked")
+
+
+@users.command("logout")
+@click.argument("email")
+@with_appcontext
+def logout(email):
+    """End every session of a user (a lost or stolen phone)."""
+    user = _user(email)
+    ended = accounts.end_all_sessions(user)
+    click.echo(f"ended {ended} session(s) of {user.email}")
 
 
 @users.command("deactivate")

@@ -1,0 +1,77 @@
+"""Is a session still alive? The answer every authenticated request needs, shared by every worker.
+
+The `auth_sessions` rows in the database are the record: a session is revoked when its row says
+so or is gone. With `REDIS_URL` set, revoked session ids are also written to Redis, and access
+tokens are checked there instead; each entry expires once every access token of the session has
+expired (`ACCESS_TOKEN_EXPIRE`), since a revoked session can never mint a new one. Redis
+unreachable means "cannot tell": requests fail closed with 503, never open.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import redis
+from flask import current_app
+from sqlalchemy import and_, select
+
+from ..errors import ServiceUnavailable
+from ..extensions import db
+from ..models import AuthSession, User
+from ..redis_client import get_redis
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "inventory_auth:revoked-session:"
+
+
+def _entry_ttl_seconds() -> int:
+    config = current_app.config
+    return int(config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()) + int(config["JWT_DECODE_LEEWAY"]) + 5
+
+
+def publish(session_ids) -> None:
+    """Make revocations visible to every instance before the database commit that records them."""
+    client = get_redis()
+    if client is None or not session_ids:
+        return
+    ttl = _entry_ttl_seconds()
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for session_id in session_ids:
+                pipe.set(KEY_PREFIX + str(session_id), 1, ex=ttl)
+            pipe.execute()
+    except redis.RedisError as error:
+        log.error("cannot record session revocation in Redis: %s", error)
+        raise ServiceUnavailable() from None
+
+
+def load_user(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[User | None, bool]:
+    """The token's user (None if deleted) and whether its session is still alive."""
+    client = get_redis()
+    if client is not None:
+        user = db.session.get(User, user_id)
+        try:
+            revoked = bool(client.exists(KEY_PREFIX + str(session_id)))
+        except redis.RedisError as error:
+            log.error("cannot check session revocation in Redis: %s", error)
+            raise ServiceUnavailable() from None
+        return user, not revoked
+
+    # One round trip: the user, and its session row if it exists and is not revoked.
+    row = db.session.execute(
+        select(User, AuthSession.id)
+        .outerjoin(
+            AuthSession,
+            and_(
+                AuthSession.id == session_id,
+                AuthSession.user_id == User.id,
+                AuthSession.revoked_at.is_(None),
+            ),
+        )
+        .where(User.id == user_id)
+    ).first()
+    if row is None:
+        return None, False
+    return row[0], row[1] is not None

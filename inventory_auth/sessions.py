@@ -1,0 +1,119 @@
+"""Login sessions: started at login, kept alive by refresh token rotation, ended by logout.
+
+A session is one row of `auth_sessions` (see that model for the rotation scheme). Ending a session
+is immediate for every worker and instance: the row is marked revoked and, with Redis configured,
+the revocation is published there first (see security/revocation.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import delete, or_, update
+
+from .errors import Unauthorized
+from .extensions import db
+from .models import AuthSession, User
+from .models.types import utcnow
+from .security import revocation
+from .security.tokens import decode_refresh_token, token_pair
+
+
+def _expiry(now, created_at):
+    config = current_app.config
+    return min(now + config["REFRESH_TOKEN_EXPIRES"], created_at + config["SESSION_MAX_AGE"])
+
+
+def start(user: User) -> dict:
+    """Open a session for `user` and return its first token pair (committed by the caller)."""
+    now = utcnow()
+    session = AuthSession(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        current_jti=uuid.uuid4(),
+        refreshed_at=now,
+        created_at=now,
+        expires_at=_expiry(now, now),
+    )
+    db.session.add(session)
+    return token_pair(user, session)
+
+
+def refresh(refresh_token: str) -> dict:
+    """Rotate a session's refresh token and return a new pair, with the user.
+
+    The current token rotates. The one it replaced, presented again within the grace window
+    (a client retrying over a bad network), gets the same pair back. Any other token of the
+    family was stolen and used: the whole session ends.
+    """
+    claims = decode_refresh_token(refresh_token)
+    session = db.session.get(AuthSession, claims.session_id)
+    if session is None or session.user_id != claims.user_id or session.is_revoked:
+        raise Unauthorized()
+    user = db.session.get(User, claims.user_id)
+    now = utcnow()
+    if user is None or not user.is_active or session.expires_at <= now:
+        raise Unauthorized()
+
+    if claims.jti == session.current_jti:
+        rotated = db.session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.id == session.id,
+                AuthSession.current_jti == claims.jti,
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(
+                previous_jti=claims.jti,
+                current_jti=uuid.uuid4(),
+                refreshed_at=now,
+                expires_at=_expiry(now, session.created_at),
+            )
+        )
+        db.session.commit()
+        db.session.refresh(session)
+        if rotated.rowcount == 1:
+            return {**token_pair(user, session), "user": user}
+        # A concurrent refresh with the same token won the race: treat this one as its retry.
+
+    grace = current_app.config["REFRESH_REUSE_GRACE"]
+    if not session.is_revoked and claims.jti == session.previous_jti and now - session.refreshed_at <= grace:
+        return {**token_pair(user, session), "user": user}
+
+    end_sessions(AuthSession.id == session.id, reason="refresh_reuse")
+    db.session.commit()
+    raise Unauthorized()
+
+
+def end_sessions(condition, *, reason: str) -> list[uuid.UUID]:
+    """Revoke the live sessions matching `condition` (the caller commits)."""
+    ended = db.session.scalars(
+        update(AuthSession)
+        .where(condition, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .returning(AuthSession.id)
+    ).all()
+    revocation.publish(ended)
+    return ended
+
+
+def end_session(session_id: uuid.UUID, *, reason: str = "logout") -> None:
+    end_sessions(AuthSession.id == session_id, reason=reason)
+
+
+def end_all(user: User, *, reason: str) -> list[uuid.UUID]:
+    return end_sessions(AuthSession.user_id == user.id, reason=reason)
+
+
+def prune(user: User | None = None) -> int:
+    """Delete sessions that can no longer be used: revoked, or past their expiry.
+
+    A missing row means a dead session everywhere (tokens naming it are refused), so rows can go
+    as soon as they are dead.
+    """
+    condition = or_(AuthSession.revoked_at.is_not(None), AuthSession.expires_at < utcnow())
+    if user is not None:
+        condition = (AuthSession.user_id == user.id) & condition
+    result = db.session.execute(delete(AuthSession).where(condition))
+    return result.rowcount
