@@ -147,7 +147,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         # Accounts
         "SELF_REGISTRATION_ROLES": self_roles,
         "PASSWORD_HASH_METHOD": _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
-        "PASSWORD_MIN_SCORE": _int(environ, "PASSWORD_MIN_SCORE", 3),
+        "PASSWORD_MIN_SCORE": _int(environ, "PASSWORD_MIN_SCORE", 2),
         # Login under attack: per-account lockout (Keycloak's model)...
         "LOCKOUT_THRESHOLD": _int(environ, "LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_BASE_SECONDS": _int(environ, "LOCKOUT_BASE_SECONDS", 30),
@@ -161,7 +161,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "REFRESH_RATE_LIMIT": _env(environ, "REFRESH_RATE_LIMIT", "120 per minute"),
         "RATELIMIT_STORAGE_URI": _env(environ, "REDIS_URL", "memory://"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "inventory_auth",
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }

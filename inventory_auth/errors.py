@@ -8,8 +8,11 @@ place that writes an error response.
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import jsonify
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -128,6 +131,15 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, detail, headers=headers)
 
 
+def handle_rate_limited(error: RateLimitExceeded):
+    """A per-address limit was hit: say when the window reopens."""
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    return error_response(429, HTTP_DETAILS[429], headers={"Retry-After": str(seconds)})
+
+
 def handle_unexpected(error: Exception):
     log.error("unhandled exception", exc_info=error)
     return error_response(500, HTTP_DETAILS[500])
@@ -136,5 +148,6 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(InternalServerError, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -104,12 +104,12 @@ def make_app(database_url):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    if apps:
+        empty_tables(apps[0])
 
 
-@pytest.fixture
-def app(make_app):
-    app = make_app()
-    yield app
+def empty_tables(app):
+    """Leave the session's database as the migrations made it, for the next test."""
     with app.app_context():
         tables = [table.name for table in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
@@ -118,6 +118,12 @@ def app(make_app):
             else:
                 for name in tables:
                     connection.execute(sa.text(f"DELETE FROM {name}"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

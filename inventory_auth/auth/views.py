@@ -1,7 +1,7 @@
 """HTTP endpoints under /api/auth: parse with a schema, call the service, serialize."""
 
 from flask import current_app
-from flask_jwt_extended import current_user, jwt_required
+from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from ..extensions import limiter
 from ..security.tokens import current_session_id
@@ -56,7 +56,7 @@ def refresh(data):
 @bp.response(201, UserSchema)
 def register(data):
     """Create an account (other roles than the self-service ones need an admin_general token)."""
-    return service.register(data, actor=current_user)
+    return service.register(data, actor=get_current_user())
 
 
 @bp.get("/me")

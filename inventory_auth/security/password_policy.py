@@ -1,9 +1,11 @@
 """The password policy, in the spirit of NIST SP 800-63B.
 
 Length 8 to 128 characters (the schemas check it), no composition rules, and no password that is
-easy to guess: zxcvbn estimates the guesses needed, fed with a Spanish list of common passwords and
-with the user's own name and email, and the estimate must reach `PASSWORD_MIN_SCORE` (0-4,
-default 3: more than 10^8 guesses). A password that contains the user's name or email is refused
+easy to guess: a common word (Spanish list in common_passwords_es.txt) even dressed with digits and
+symbols is refused; zxcvbn estimates the guesses needed, fed with that list and with the user's own
+name and email, and the estimate must reach `PASSWORD_MIN_SCORE` (0-4, default 2: at least 10^6
+guesses, which online guessing cannot reach under the lockout; 3 would refuse every 8-character
+password, even a random one). A password that contains the user's name or email is refused
 outright.
 """
 
@@ -58,7 +60,8 @@ def problems(password: str, *, email=None, first_name=None, last_name=None) -> l
     folded = _fold(password)
     if any(word in folded for word in personal if len(word) >= 4):
         return [CONTAINS_PERSONAL]
-    if folded in common_words():
+    # A common word dressed with digits and symbols (`Sena2024!`, `Colombia123*`) is still common.
+    if folded in common_words() or re.sub(r"[^a-z]", "", folded) in common_words():
         return [TOO_COMMON]
     estimate = zxcvbn(
         password[:ZXCVBN_MAX_LENGTH],

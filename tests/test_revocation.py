@@ -1,0 +1,77 @@
+"""Revocation holds across instances: in the database by default, in Redis when configured."""
+
+import os
+import uuid
+
+import pytest
+import redis
+
+from conftest import Accounts, bearer
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (CI sets it)")
+
+
+def two_instances(make_app, **environ):
+    """Two apps on the same database (and Redis): two instances of the service."""
+    return make_app(**environ).test_client(), make_app(**environ).test_client()
+
+
+def check_logout_is_seen_by_the_other_instance(first, second):
+    helper = Accounts(first)
+    user = helper.register()
+    body = helper.login(user["email"])
+    assert second.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 200
+    assert first.post("/api/auth/logout", headers=bearer(body["access_token"])).status_code == 200
+    assert second.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 401
+    refreshed = second.post("/api/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refreshed.status_code == 401
+    return body
+
+
+def test_database_revocation_across_instances(make_app):
+    check_logout_is_seen_by_the_other_instance(*two_instances(make_app))
+
+
+@needs_redis
+def test_redis_revocation_across_instances_with_expiring_entries(make_app):
+    first, second = two_instances(make_app, REDIS_URL=REDIS_URL)
+    body = check_logout_is_seen_by_the_other_instance(first, second)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    import jwt as pyjwt
+
+    sid = pyjwt.decode(body["access_token"], options={"verify_signature": False})["sid"]
+    key = "inventory_auth:revoked-session:" + sid
+    assert client.exists(key)
+    assert 0 < client.ttl(key) <= 30 * 60 + 5
+
+
+@needs_redis
+def test_redis_mode_checks_redis_not_just_the_database(make_app):
+    """With Redis configured, a revocation recorded only in Redis is already enforced."""
+    app = make_app(REDIS_URL=REDIS_URL)
+    client = app.test_client()
+    helper = Accounts(client)
+    user = helper.register()
+    body = helper.login(user["email"])
+    import jwt as pyjwt
+
+    sid = pyjwt.decode(body["access_token"], options={"verify_signature": False})["sid"]
+    redis.Redis.from_url(REDIS_URL).set("inventory_auth:revoked-session:" + sid, 1, ex=60)
+    assert client.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 401
+
+
+def test_unreachable_redis_fails_closed(make_app):
+    """Revocation cannot be checked: authenticated requests answer 503, never let a token through."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    healthy = make_app().test_client()
+    helper = Accounts(healthy)
+    user = helper.register(email=f"{uuid.uuid4().hex[:8]}@sena.edu.co")
+    body = helper.login(user["email"])
+    response = client.get("/api/auth/me", headers=bearer(body["access_token"]))
+    assert response.status_code == 503
+    assert isinstance(response.get_json()["detail"], str)
+    # Logging out cannot be recorded either: 503, and the session stays as it was.
+    assert client.post("/api/auth/logout", headers=bearer(body["access_token"])).status_code == 503
+    assert healthy.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 200
