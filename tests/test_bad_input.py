@@ -1,8 +1,9 @@
 """Input that is not what an endpoint expects: always a JSON error, never HTML."""
 
 import pytest
-from conftest import PASSWORD
 from flask import Blueprint
+
+from conftest import PASSWORD
 
 
 @pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/register"])

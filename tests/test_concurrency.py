@@ -5,9 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from conftest import Accounts, using_postgres
 from inventory_auth.extensions import db
 from inventory_auth.models import User
+
+from conftest import Accounts, using_postgres
 from test_register import registration
 
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="concurrent writers need PostgreSQL")

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD, Accounts
 from inventory_auth.extensions import db
 from inventory_auth.models import LoginFailure
+
+from conftest import PASSWORD, Accounts
 
 
 def attempt(client, email, password="clave equivocada 1", address="10.0.0.1"):

@@ -1,6 +1,7 @@
 """POST /api/auth/login as the contract's table describes it."""
 
 import jwt as pyjwt
+
 from conftest import PASSWORD, TEST_SECRET, bearer
 
 USER_KEYS = {

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+
 from conftest import bearer
 from test_login import USER_KEYS
 

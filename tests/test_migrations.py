@@ -4,11 +4,12 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import base_environ
 from flask_migrate import downgrade, upgrade
 
 from inventory_auth import create_app
 from inventory_auth.extensions import db
+
+from conftest import base_environ
 
 
 @pytest.fixture

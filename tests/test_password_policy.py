@@ -2,8 +2,9 @@
 
 import pytest
 
-from conftest import PASSWORD, bearer
 from inventory_auth.security import password_policy
+
+from conftest import PASSWORD, bearer
 from test_register import registration
 
 WEAK = ["contraseña123", "sena2024", "Sena2024!", "password1", "12345678", "qwertyuiop",

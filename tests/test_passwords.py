@@ -6,10 +6,11 @@ import bcrypt
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD
 from inventory_auth.extensions import db
 from inventory_auth.models import User
 from inventory_auth.security import passwords
+
+from conftest import PASSWORD
 
 
 def stored_hash(app, email):

@@ -1,6 +1,7 @@
 """POST /api/auth/register."""
 
 import pytest
+
 from conftest import PASSWORD
 from test_login import USER_KEYS
 

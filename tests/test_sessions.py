@@ -7,9 +7,10 @@ import jwt as pyjwt
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD, TEST_SECRET, Accounts, bearer
 from inventory_auth.extensions import db
 from inventory_auth.models import AuthSession
+
+from conftest import PASSWORD, TEST_SECRET, Accounts, bearer
 
 INVALID = {"detail": "Token inválido o expirado"}
 
@@ -117,7 +118,8 @@ def test_forged_refresh_token_is_refused(client, accounts):
     user = accounts.register()
     body = accounts.login(user["email"])
     claims = pyjwt.decode(body["refresh_token"], TEST_SECRET, algorithms=["HS256"])
-    assert refresh(client, pyjwt.encode(claims, "otra-clave-secreta-de-32-bytes-o-mas!", "HS256")).status_code == 401
+    other_key = "otra-clave-secreta-de-32-bytes-o-mas!"
+    assert refresh(client, pyjwt.encode(claims, other_key, "HS256")).status_code == 401
     assert refresh(client, pyjwt.encode(claims, None, "none")).status_code == 401
     claims["jti"] = str(uuid.uuid4())
     assert refresh(client, pyjwt.encode(claims, TEST_SECRET, "HS256")).status_code == 401

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt as pyjwt
 import pytest
+
 from conftest import PASSWORD, TEST_SECRET, bearer
 
 INVALID = {"detail": "Token inválido o expirado"}
