@@ -21,7 +21,10 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
-migrate = Migrate()
+# Our own version table: the previous backend's database, which this service can adopt, already
+# has an `alembic_version` of its own (see docs/migrating.md).
+MIGRATIONS_VERSION_TABLE = "inventory_auth_alembic_version"
+migrate = Migrate(version_table=MIGRATIONS_VERSION_TABLE)
 jwt = JWTManager()
 api = Api()
 # Per-address limits for floods; storage from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set,

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from inventory_auth import create_app
-from inventory_auth.extensions import db
+from inventory_auth.extensions import MIGRATIONS_VERSION_TABLE, db
 
 from conftest import base_environ
 
@@ -22,7 +22,7 @@ def empty_app(fresh_database):
 
 def table_names(app):
     with app.app_context():
-        return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+        return set(sa.inspect(db.engine).get_table_names()) - {MIGRATIONS_VERSION_TABLE}
 
 
 def test_upgrade_on_empty_database_then_downgrade(empty_app):
@@ -40,7 +40,9 @@ def test_migrations_match_the_models(empty_app):
     with empty_app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "version_table": MIGRATIONS_VERSION_TABLE}
+            )
             differences = compare_metadata(context, db.metadata)
     assert differences == []
 

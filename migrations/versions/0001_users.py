@@ -85,7 +85,7 @@ def adopt_existing_table(bind):
 
     for check in sa.inspect(bind).get_check_constraints("users"):
         if "role" in (check.get("sqltext") or ""):
-            op.drop_constraint(check["name"], "users", type_="check")
+            op.drop_constraint(op.f(check["name"]), "users", type_="check")
     op.create_check_constraint(op.f("ck_users_role"), "users", ROLE_CHECK)
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
 
