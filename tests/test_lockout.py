@@ -1,8 +1,10 @@
 """Per-account lockout after repeated failures, and per-address flood limits."""
 
+import os
 from datetime import timedelta
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from inventory_auth.extensions import db
@@ -164,3 +166,23 @@ def test_a_classroom_behind_one_address_is_never_throttled(make_app):
         statuses.append(attempt(client, student["email"], PASSWORD, address="186.0.0.7").status_code)
     assert 429 not in statuses
     assert statuses.count(200) == 40
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set (CI sets it)")
+def test_per_address_counts_are_shared_through_redis(make_app):
+    url = os.environ["TEST_REDIS_URL"]
+    redis.Redis.from_url(url).flushdb()
+    settings = {"REDIS_URL": url, "LOGIN_RATE_LIMIT": "4 per minute"}
+    first, second = make_app(**settings).test_client(), make_app(**settings).test_client()
+    for client in (first, second, first, second):
+        assert attempt(client, "a@sena.edu.co", address="10.3.3.3").status_code in (401, 429)
+    assert attempt(second, "b@sena.edu.co", address="10.3.3.3").status_code == 429
+    assert attempt(first, "b@sena.edu.co", address="10.4.4.4").status_code == 401
+
+
+def test_unreachable_redis_keeps_login_limited_in_memory(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [attempt(client, f"u{n}@sena.edu.co", address="10.5.5.5").status_code for n in range(5)]
+    assert 500 not in statuses and 503 not in statuses
+    assert statuses[-1] == 429

@@ -219,3 +219,22 @@ def test_login_prunes_the_users_dead_sessions(app, client, accounts):
     with app.app_context():
         rows = db.session.scalars(sa.select(AuthSession)).all()
     assert len(rows) == 1 and rows[0].revoked_at is None
+
+
+def test_refresh_lifetime_is_configurable_and_capped_by_the_session_age(make_app):
+    app = make_app(REFRESH_TOKEN_EXPIRE_DAYS="7", SESSION_MAX_DAYS="10")
+    client = app.test_client()
+    helper = Accounts(client)
+    user = helper.register()
+    body = helper.login(user["email"])
+    claims = pyjwt.decode(body["refresh_token"], TEST_SECRET, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == 7 * 24 * 3600
+    sid = uuid.UUID(claims["sid"])
+    with app.app_context():  # the login was 8 days ago: the next refresh may only reach day 10
+        session = db.session.get(AuthSession, sid)
+        session.created_at -= timedelta(days=8)
+        db.session.commit()
+        created = session.created_at
+    renewed = refresh(client, body["refresh_token"]).get_json()
+    new_claims = pyjwt.decode(renewed["refresh_token"], TEST_SECRET, algorithms=["HS256"])
+    assert abs(new_claims["exp"] - (created + timedelta(days=10)).timestamp()) <= 1
