@@ -15,6 +15,7 @@ from .schemas import (
 
 
 @bp.post("/login")
+@bp.errors(401, 403)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
 def login(credentials):
@@ -23,6 +24,7 @@ def login(credentials):
 
 
 @bp.post("/register")
+@bp.errors(400)
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
 def register(data):
@@ -32,6 +34,8 @@ def register(data):
 
 @bp.get("/me")
 @jwt_required()
+@bp.bearer
+@bp.errors(404)
 @bp.response(200, UserSchema)
 def get_me():
     """The profile of the token's user."""
@@ -40,6 +44,8 @@ def get_me():
 
 @bp.put("/me")
 @jwt_required()
+@bp.bearer
+@bp.errors(404)
 @bp.arguments(ProfileUpdateSchema)
 @bp.response(200, UserSchema)
 def update_me(changes):
@@ -49,6 +55,8 @@ def update_me(changes):
 
 @bp.post("/me/change-password")
 @jwt_required()
+@bp.bearer
+@bp.errors(400, 404)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, MessageSchema)
 def change_password(data):
