@@ -70,12 +70,25 @@ def response_name(status: int) -> str:
     return http.HTTPStatus(status).name
 
 
+DESCRIPTION = """\
+Servicio de autenticación del sistema de inventario del SENA.
+
+* Cuerpos JSON en UTF-8 (`Content-Type: application/json`).
+* Toda respuesta de error es un objeto JSON con `detail`, un mensaje en español para mostrar al
+  usuario; los errores de validación (422) añaden `errors`, los mensajes de cada campo.
+* Las operaciones protegidas piden `Authorization: Bearer <access_token>`, el token que entrega
+  `POST /api/auth/login`; un token inválido o vencido recibe 401 con `WWW-Authenticate: Bearer`.
+* Cada respuesta lleva `X-Request-ID` (el enviado por el cliente, si es válido, o uno nuevo).
+"""
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api, describing errors as this service shapes them."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def init_app(self, app, *, spec_kwargs=None):
+        spec_kwargs = {"info": {"description": DESCRIPTION}, **(spec_kwargs or {})}
         super().init_app(app, spec_kwargs=spec_kwargs)
         self.spec.components.security_scheme(
             BEARER_SCHEME,
