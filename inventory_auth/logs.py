@@ -46,9 +46,6 @@ class JsonFormatter(logging.Formatter):
 class StdoutHandler(logging.StreamHandler):
     """A handler on whatever `sys.stdout` is when a record is written (test capture included)."""
 
-    def __init__(self):
-        super().__init__()
-
     @property
     def stream(self):
         return sys.stdout

@@ -155,6 +155,13 @@ def test_swagger_ui_renders_and_logs_in(server, browser, create_user):
     assert answer["token_type"] == "bearer" and answer["access_token"].count(".") == 2
     assert answer["user"]["email"] == user["email"]
 
+    # Everything the page loaded came from the service itself (no CDN, no validator badge).
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+    )
+    assert any(url.endswith("/api/docs/swagger-ui-bundle.js") for url in loaded)
+    assert [url for url in loaded if not url.startswith(base + "/")] == []
+
     # Nothing the page needed was blocked by its Content-Security-Policy or failed to load.
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
