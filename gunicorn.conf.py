@@ -23,10 +23,16 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 30)
 keepalive = 5
 
-# Access log on stdout, errors on stderr: the platform collects both.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Logs. The application writes one JSON line per request on stdout (request id, method, path,
+# status, duration, user id, client address; see docs/operations.md), so gunicorn's own access log
+# is off by default: it would repeat every request in a second, unstructured format. Set
+# GUNICORN_ACCESS_LOG=- to have both (for instance while debugging the server itself).
+# gunicorn's error log (start-up, worker restarts, timeouts) goes to stderr.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
-# Never announce the server software and version.
+# gunicorn adds `Server: gunicorn` to every response, without a version number, and has no setting
+# to drop it; the application itself sends no Server header. A reverse proxy in front may remove
+# gunicorn's (nginx: `proxy_hide_header Server;`).
 proc_name = "inventory_auth"

@@ -33,6 +33,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_http_layer(app)
     return app
 
 
@@ -68,6 +69,23 @@ def register_commands(app: Flask) -> None:
     from .cli import register_commands as register
 
     register(app)
+
+
+def register_http_layer(app: Flask) -> None:
+    """What every request passes through, and the endpoints that describe and watch the service."""
+    from . import cors, docs_ui, http_headers, logs, proxy, request_log
+    from .extensions import api
+    from .health import bp as health_bp
+    from .health import checks
+
+    logs.init_app(app)
+    request_log.init_app(app)
+    http_headers.init_app(app)
+    cors.init_app(app)
+    proxy.init_app(app)
+    checks.init_app(app)
+    api.register_blueprint(health_bp)
+    docs_ui.init_app(app)
 
 
 def _migrations_dir():

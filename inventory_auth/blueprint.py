@@ -2,7 +2,8 @@
 
 An endpoint that declares a JSON body accepts only `application/json` (else 415) holding a JSON
 object (else 400). Flask's `MAX_CONTENT_LENGTH` answers 413 before the body is read, so before any
-password is hashed.
+password is hashed. Such an endpoint documents those three answers in the OpenAPI document too;
+`bp.errors(...)` and `bp.bearer` (from `openapi.ErrorDocsMixin`) document the rest.
 """
 
 import flask_smorest
@@ -10,6 +11,7 @@ from flask import json
 from webargs import flaskparser
 
 from .errors import HTTP_DETAILS, ApiError, BadRequest
+from .openapi import ErrorDocsMixin
 
 
 class UnsupportedMediaType(ApiError):
@@ -31,5 +33,19 @@ class JsonBodyParser(flaskparser.FlaskParser):
         return body
 
 
-class Blueprint(flask_smorest.Blueprint):
+# What `JsonBodyParser` and `MAX_CONTENT_LENGTH` may answer to any request with a JSON body.
+JSON_BODY_ERRORS = (400, 413, 415)
+
+
+class Blueprint(ErrorDocsMixin, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+
+        def decorator(func):
+            return self.errors(*JSON_BODY_ERRORS)(parse(func))
+
+        return decorator

@@ -165,6 +165,36 @@ def load_config(instance_path: str, environ=None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "inventory_auth",
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        # HTTP edge: proxies, CORS, logs, health checks
+        **http_settings(environ, env_name),
+    }
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def http_settings(environ, env_name: str) -> dict:
+    """What sits between the network and the views: proxies, CORS, logging, health checks."""
+    proxies = _int(environ, "TRUSTED_PROXIES", 0)
+    if proxies < 0:
+        raise ConfigurationError(f"TRUSTED_PROXIES must be 0 or more, got {proxies}")
+    origins = _list(environ, "CORS_ORIGINS", ["*"] if env_name == "development" else [])
+    if "*" in origins and len(origins) > 1:
+        raise ConfigurationError("CORS_ORIGINS is either * alone or a list of origins, not both")
+    level = _env(environ, "LOG_LEVEL", "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    try:
+        readiness_timeout = float(_env(environ, "READINESS_TIMEOUT_SECONDS", "1"))
+    except ValueError:
+        raise ConfigurationError("READINESS_TIMEOUT_SECONDS must be a number of seconds") from None
+    if not 0 < readiness_timeout <= 30:
+        raise ConfigurationError("READINESS_TIMEOUT_SECONDS must be more than 0 and at most 30")
+    return {
+        "TRUSTED_PROXIES": proxies,
+        "CORS_ORIGINS": origins,
+        "LOG_LEVEL": level,
+        "READINESS_TIMEOUT_SECONDS": readiness_timeout,
     }
 
 

@@ -105,20 +105,20 @@ def make_app(database_url):
             db.session.remove()
             db.engine.dispose()
     if apps:
-        empty_tables(apps[0])
+        empty_tables(database_url)
 
 
-def empty_tables(app):
+def empty_tables(database_url):
     """Leave the session's database as the migrations made it, for the next test."""
-    with app.app_context():
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
-            else:
-                for name in tables:
-                    connection.execute(sa.text(f"DELETE FROM {name}"))
-        db.engine.dispose()
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("TRUNCATE " + ", ".join(tables) + " CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(sa.text(f"DELETE FROM {name}"))
+    engine.dispose()
 
 
 @pytest.fixture

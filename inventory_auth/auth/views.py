@@ -33,6 +33,7 @@ def never_cache(response):
 
 @bp.post("/login")
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT"))
+@bp.errors(401, 403, 429)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
 def login(credentials):
@@ -42,6 +43,7 @@ def login(credentials):
 
 @bp.post("/refresh")
 @limiter.limit(configured_limit("REFRESH_RATE_LIMIT"))
+@bp.errors(401, 429)
 @bp.arguments(RefreshSchema)
 @bp.response(200, TokenSchema)
 def refresh(data):
@@ -52,6 +54,7 @@ def refresh(data):
 @bp.post("/register")
 @limiter.limit(configured_limit("REGISTER_RATE_LIMIT"))
 @jwt_required(optional=True)
+@bp.errors(400, 401, 403, 429)
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
 def register(data):
@@ -61,6 +64,8 @@ def register(data):
 
 @bp.get("/me")
 @jwt_required()
+@bp.bearer
+@bp.errors(404)
 @bp.response(200, UserSchema)
 def get_me():
     """The profile of the token's user."""
@@ -69,6 +74,8 @@ def get_me():
 
 @bp.put("/me")
 @jwt_required()
+@bp.bearer
+@bp.errors(404)
 @bp.arguments(ProfileUpdateSchema)
 @bp.response(200, UserSchema)
 def update_me(changes):
@@ -78,6 +85,8 @@ def update_me(changes):
 
 @bp.post("/me/change-password")
 @jwt_required()
+@bp.bearer
+@bp.errors(400, 404)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
 def change_password(data):
@@ -87,6 +96,7 @@ def change_password(data):
 
 @bp.post("/logout")
 @jwt_required()
+@bp.bearer
 @bp.response(200, MessageSchema)
 def logout():
     """End the caller's session: its access and refresh tokens stop working."""
@@ -95,6 +105,7 @@ def logout():
 
 @bp.post("/logout-all")
 @jwt_required()
+@bp.bearer
 @bp.response(200, MessageSchema)
 def logout_all():
     """End every session of the caller, on every device."""

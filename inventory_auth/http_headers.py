@@ -1,0 +1,40 @@
+"""Response headers every answer carries, whatever produced it (views, errors, CORS preflights).
+
+- `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`.
+- `Cache-Control: no-store` on every API answer: tokens, profiles and errors must never be kept by
+  a browser or an intermediate cache. Only the documentation's static files may be cached.
+- `Content-Security-Policy`: nothing may load or frame a JSON answer; the documentation page gets
+  the narrow policy Swagger UI needs.
+- No `Server` header from the application (the WSGI server's own is documented in
+  `gunicorn.conf.py`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from .docs_ui import DOCS_CONTENT_SECURITY_POLICY, is_docs_request
+
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+ALWAYS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def set_security_headers(response):
+    for name, value in ALWAYS.items():
+        response.headers[name] = value
+    if is_docs_request(request.endpoint):
+        response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    else:
+        response.headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
+        response.headers["Cache-Control"] = "no-store"
+    response.headers.pop("Server", None)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)

@@ -1,0 +1,144 @@
+"""The OpenAPI document: the contract's error shape, the bearer scheme, and how views declare both.
+
+flask-smorest builds the document from the same schemas that validate and serialize, so it cannot
+drift from the code. This module replaces its default error description (`code`, `status`,
+`message`) with the one this service really answers — `{"detail": "..."}`, plus `errors` on 422 —
+and gives every blueprint two decorators:
+
+    @bp.errors(403, 404)   the operation may answer these statuses (each with the error schema)
+    @bp.bearer             the operation needs `Authorization: Bearer <access token>` (adds 401)
+
+An operation with a JSON body documents 400, 413 and 415 (and flask-smorest adds 422) without
+being told: `inventory_auth.blueprint.Blueprint.arguments` declares them.
+"""
+
+from __future__ import annotations
+
+import http
+
+import flask_smorest
+from marshmallow import Schema, fields
+
+BEARER_SCHEME = "bearerAuth"
+
+# Headers some error statuses always carry, described once in the document.
+ERROR_HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "Siempre `Bearer`.",
+            "schema": {"type": "string", "example": "Bearer"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Segundos que el cliente debe esperar antes de intentarlo de nuevo.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
+class ErrorSchema(Schema):
+    """Every error body: a JSON object whose `detail` the client shows to the user as is."""
+
+    detail = fields.String(
+        required=True,
+        metadata={
+            "description": "Mensaje en español, listo para mostrar al usuario.",
+            "example": "Token inválido o expirado",
+        },
+    )
+
+
+class DetailedErrorSchema(ErrorSchema):
+    """A 422 (or a 503 from the readiness check): `detail` plus messages per field (or dependency)."""
+
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={
+            "description": "Mensajes en español por campo (`_schema`: el cuerpo entero) o por "
+            "dependencia en un 503.",
+            "example": {"email": ["Correo electrónico inválido."]},
+        },
+    )
+
+
+def response_name(status: int) -> str:
+    """The name under components/responses that documents an error status (e.g. 401 UNAUTHORIZED)."""
+    return http.HTTPStatus(status).name
+
+
+DESCRIPTION = """\
+Servicio de autenticación del sistema de inventario del SENA.
+
+* Cuerpos JSON en UTF-8 (`Content-Type: application/json`).
+* Toda respuesta de error es un objeto JSON con `detail`, un mensaje en español para mostrar al
+  usuario; los errores de validación (422) añaden `errors`, los mensajes de cada campo.
+* Las operaciones protegidas piden `Authorization: Bearer <access_token>`, el token que entrega
+  `POST /api/auth/login`; un token inválido o vencido recibe 401 con `WWW-Authenticate: Bearer`.
+* Cada respuesta lleva `X-Request-ID` (el enviado por el cliente, si es válido, o uno nuevo).
+"""
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, describing errors as this service shapes them."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        spec_kwargs = {"info": {"description": DESCRIPTION}, **(spec_kwargs or {})}
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.spec.components.security_scheme(
+            BEARER_SCHEME,
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "El `access_token` que devuelve `POST /api/auth/login`.",
+            },
+        )
+
+    def _register_responses(self):
+        """One response component per status (replacing flask-smorest's own), and DEFAULT_ERROR.
+
+        Error statuses carry the contract's error schema and the headers they always send.
+        """
+        content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                schema = DetailedErrorSchema if status in (422, 503) else ErrorSchema
+                response["content"] = {content_type: {"schema": schema}}
+                if status in ERROR_HEADERS:
+                    response["headers"] = ERROR_HEADERS[status]
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {
+                "description": "Cualquier otro error (por ejemplo 500)",
+                "content": {content_type: {"schema": ErrorSchema}},
+            },
+            lazy=True,
+        )
+
+
+class ErrorDocsMixin:
+    """Blueprint decorators that document error responses and the bearer requirement."""
+
+    def errors(self, *statuses: int):
+        """Document that the operation may answer each of `statuses` with the error schema."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=response_name(status))(func)
+            return func
+
+        return decorator
+
+    def bearer(self, func):
+        """Document that the operation needs a bearer access token: it may answer 401, and 503
+        while revocation cannot be checked (Redis configured and unreachable: it fails closed)."""
+        func = self.errors(401, 503)(func)
+        return self.doc(security=[{BEARER_SCHEME: []}])(func)

@@ -1,0 +1,80 @@
+"""The request id and the access log: one JSON line per request on standard output.
+
+Each request gets an id: the caller's `X-Request-ID` when it is a sensible token (a proxy or the
+app may set one to follow a request across services), else a new random one. The id is sent back
+in the `X-Request-ID` response header and appears on every log line of the request.
+
+The access line holds the time, request id, method, path (never the query string), status,
+duration in milliseconds, the authenticated user's id (when the request carried a valid access
+token) and the client address (the real one behind `TRUSTED_PROXIES` proxies). It never holds a
+body, a header, a password or a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+from flask_jwt_extended import get_jwt
+
+from .logs import ROOT_LOGGER
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Letters, digits and a few separators, at most 128 characters: UUIDs, hex ids and the usual
+# tracing formats pass; anything else is replaced rather than written into the logs.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")
+
+access_log = logging.getLogger(ROOT_LOGGER + ".access")
+
+
+def request_id_from(header_value: str | None) -> str:
+    """The caller's id when it is acceptable, else a new one."""
+    if header_value and REQUEST_ID_PATTERN.fullmatch(header_value):
+        return header_value
+    return uuid.uuid4().hex
+
+
+def authenticated_user_id() -> str | None:
+    """The `sub` of the access token this request was verified with, if any."""
+    try:
+        return get_jwt().get("sub")
+    except RuntimeError:  # no token was verified in this request
+        return None
+
+
+def start_request() -> None:
+    g.request_started = time.perf_counter()
+    g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+
+
+def finish_request(response):
+    if "request_id" not in g:  # a hook before ours failed; the line is still written
+        start_request()
+    response.headers[REQUEST_ID_HEADER] = g.request_id
+    duration_ms = (time.perf_counter() - g.request_started) * 1000
+    access_log.info(
+        "%s %s %s",
+        request.method,
+        request.path,
+        response.status_code,
+        extra={
+            "request_id": g.request_id,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(duration_ms, 2),
+            "user_id": authenticated_user_id(),
+            "client": request.remote_addr,
+        },
+    )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    # Registered before the other hooks: first to start, and (Flask runs after-request hooks in
+    # reverse order) last to finish, so the line records the response as it leaves.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
+    app.after_request_funcs.setdefault(None, []).insert(0, finish_request)

@@ -1,0 +1,183 @@
+"""The documentation in a real browser, against the real server.
+
+gunicorn serves the app (with the project's gunicorn.conf.py) on a free local port, on the test
+database; headless Chromium opens /api/docs, finds every operation of the document, and uses
+"Try it out" on POST /api/auth/login with a seeded user. Skipped only when Chromium or its
+driver is not installed (CI installs them: see .ci/run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSWORD, base_environ
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,2000",
+)
+WAIT_SECONDS = 30
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
+        reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a local test server)
+        return response.status, dict(response.headers), response.read()
+
+
+@pytest.fixture
+def server(database_url, app, tmp_path):
+    """gunicorn on a free port; yields (base URL, path of its stdout)."""
+    port = free_port()
+    environ = {
+        **os.environ,
+        **base_environ(database_url),
+        "BIND_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+    }
+    environ.pop("GUNICORN_ACCESS_LOG", None)
+    stdout = tmp_path / "stdout.log"
+    with stdout.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=environ, stdout=out, stderr=subprocess.PIPE, text=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited: {process.stderr.read()}")
+            try:
+                if get(base + "/api/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("gunicorn did not answer in time")
+            time.sleep(0.2)
+        yield base, stdout
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    yield driver
+    driver.quit()
+
+
+def test_swagger_ui_renders_and_logs_in(server, browser, create_user):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, stdout = server
+    user = create_user(role="instructor")
+    spec = json.loads(get(base + "/api/openapi.json")[2])
+    expected = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+
+    browser.get(base + "/api/docs")
+    wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, ".opblock")))
+    rendered = {
+        (block.find_element(By.CSS_SELECTOR, ".opblock-summary-method").text,
+         block.find_element(By.CSS_SELECTOR, ".opblock-summary-path").get_attribute("data-path"))
+        for block in browser.find_elements(By.CSS_SELECTOR, ".opblock")
+    }
+    assert rendered == expected
+
+    login = next(
+        block for block in browser.find_elements(By.CSS_SELECTOR, ".opblock-post")
+        if block.find_element(By.CSS_SELECTOR, ".opblock-summary-path").get_attribute("data-path")
+        == "/api/auth/login"
+    )
+    login.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    wait.until(lambda _: login.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
+    login.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+    body = wait.until(lambda _: login.find_element(By.CSS_SELECTOR, "textarea.body-param__text"))
+    body.send_keys(Keys.CONTROL, "a")
+    body.send_keys(Keys.DELETE)
+    body.send_keys(json.dumps({"email": user["email"], "password": PASSWORD}))
+    login.find_element(By.CSS_SELECTOR, "button.execute").click()
+
+    live = ".live-responses-table tr.response "
+    status = wait.until(lambda _: login.find_element(By.CSS_SELECTOR, live + ".response-col_status"))
+    assert status.text.strip().startswith("200")
+    shown = login.find_element(By.CSS_SELECTOR, live + ".response-col_description pre").text
+    answer = json.loads(shown)
+    assert answer["token_type"] == "bearer" and answer["access_token"].count(".") == 2
+    assert answer["user"]["email"] == user["email"]
+
+    # Everything the page loaded came from the service itself (no CDN, no validator badge).
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+    )
+    assert any(url.endswith("/api/docs/swagger-ui-bundle.js") for url in loaded)
+    assert [url for url in loaded if not url.startswith(base + "/")] == []
+
+    # Nothing the page needed was blocked by its Content-Security-Policy or failed to load.
+    problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert problems == []
+
+    # The server logged each request as one JSON line and nothing else; no secret reached it.
+    output = stdout.read_text()
+    lines = [json.loads(line) for line in output.splitlines()]
+    logins = [line for line in lines if line.get("path") == "/api/auth/login"]
+    assert [(line["method"], line["status"]) for line in logins] == [("POST", 200)]
+    assert PASSWORD not in output and answer["access_token"] not in output
+
+
+def test_gunicorn_sends_no_version(server):
+    base, _ = server
+    status, headers, _ = get(base + "/api/health")
+    assert status == 200
+    assert headers.get("Server") == "gunicorn"  # gunicorn's own, fixed, without a version
+    assert headers["X-Content-Type-Options"] == "nosniff"

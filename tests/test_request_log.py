@@ -1,0 +1,108 @@
+"""One JSON line per request on stdout, with a request id; never a password, token or header."""
+
+import json
+import uuid
+
+import pytest
+
+from conftest import PASSWORD, bearer
+
+
+def access_lines(output: str) -> list[dict]:
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [line for line in lines if line["logger"] == "inventory_auth.access"]
+
+
+def test_one_line_per_request_with_its_fields(client, capsys):
+    response = client.get("/api/health", headers={"X-Request-ID": "lb-1234"})
+    lines = access_lines(capsys.readouterr().out)
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["request_id"] == "lb-1234" == response.headers["X-Request-ID"]
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/api/health", 200)
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["user_id"] is None
+    assert line["client"] == "127.0.0.1"
+    assert line["time"].endswith("+00:00")
+
+
+def test_errors_are_logged_too(client, capsys):
+    response = client.get("/api/no-existe?token=secreto")
+    assert response.status_code == 404
+    (line,) = access_lines(capsys.readouterr().out)
+    assert line["status"] == 404
+    assert line["path"] == "/api/no-existe"  # never the query string
+
+
+def test_request_id_is_generated_when_missing(client):
+    first = client.get("/api/health").headers["X-Request-ID"]
+    second = client.get("/api/health").headers["X-Request-ID"]
+    assert first != second
+    assert uuid.UUID(first) and uuid.UUID(second)
+
+
+@pytest.mark.parametrize("sent", ["a" * 129, "dos palabras", "ñandú", "<script>", "a\"b", "x;y"])
+def test_odd_request_ids_are_replaced(client, capsys, sent):
+    response = client.get("/api/health", headers={"X-Request-ID": sent})
+    returned = response.headers["X-Request-ID"]
+    assert returned != sent
+    assert uuid.UUID(returned)
+    (line,) = access_lines(capsys.readouterr().out)
+    assert line["request_id"] == returned
+
+
+def test_authenticated_requests_name_the_user(client, accounts, capsys):
+    user, token = accounts.token()
+    capsys.readouterr()
+    client.get("/api/auth/me", headers=bearer(token))
+    client.get("/api/auth/me", headers=bearer(token + "x"))
+    ok, refused = access_lines(capsys.readouterr().out)
+    assert (ok["status"], ok["user_id"]) == (200, user["id"])
+    assert (refused["status"], refused["user_id"]) == (401, None)
+
+
+def test_passwords_and_tokens_never_reach_the_log(client, accounts, capsys, caplog):
+    caplog.set_level("DEBUG")
+    user = accounts.register(password=PASSWORD)
+    login = accounts.login(user["email"], PASSWORD)
+    token = login["access_token"]
+    client.get("/api/auth/me", headers=bearer(token))
+    client.post(
+        "/api/auth/me/change-password",
+        headers=bearer(token),
+        json={"current_password": PASSWORD, "new_password": "Una clave nueva y larga 9"},
+    )
+    client.post("/api/auth/login", json={"email": user["email"], "password": "Una clave equivocada 1"})
+    output = capsys.readouterr().out + caplog.text
+    assert len(access_lines(output)) == 5
+    for secret in (PASSWORD, "Una clave nueva y larga 9", "Una clave equivocada 1", token, "Bearer"):
+        assert secret not in output
+    assert token.split(".")[1] not in output  # not even the claims part
+
+
+def test_unexpected_errors_are_logged_with_the_request_id(make_app, capsys):
+    app = make_app()
+
+    @app.get("/api/falla")
+    def fails():
+        raise RuntimeError("fallo interno de prueba")
+
+    response = app.test_client().get("/api/falla")
+    assert response.status_code == 500
+    assert response.get_json() == {"detail": "Error interno del servidor"}
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    error = next(line for line in lines if line["level"] == "ERROR")
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    assert "RuntimeError: fallo interno de prueba" in error["exception"]
+    assert access_lines("\n".join(json.dumps(line) for line in lines))[0]["status"] == 500
+
+
+def test_client_address_comes_from_trusted_proxies_only(make_app, capsys):
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "X-Forwarded-Proto": "https"}
+    make_app().test_client().get("/api/health", headers=forwarded)
+    make_app(TRUSTED_PROXIES="1").test_client().get("/api/health", headers=forwarded)
+    make_app(TRUSTED_PROXIES="2").test_client().get("/api/health", headers=forwarded)
+    direct, one_hop, two_hops = access_lines(capsys.readouterr().out)
+    assert direct["client"] == "127.0.0.1"  # forwarded headers ignored without trusted proxies
+    assert one_hop["client"] == "198.51.100.7"  # what the one trusted proxy saw
+    assert two_hops["client"] == "203.0.113.9"
