@@ -1,0 +1,39 @@
+"""How the service is served: the Procfile and gunicorn.conf.py read the platform's environment."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gunicorn_settings(monkeypatch, **environ):
+    for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_procfile_migrates_on_release_and_serves_with_gunicorn():
+    lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    assert lines["release"] == "flask db upgrade"
+    assert lines["web"] == "gunicorn -c gunicorn.conf.py wsgi:app"
+
+
+@pytest.mark.parametrize(
+    "environ, bind",
+    [({}, "0.0.0.0:8001"), ({"APP_PORT": "9000"}, "0.0.0.0:9000"),
+     ({"APP_PORT": "9000", "PORT": "5000"}, "0.0.0.0:5000"),
+     ({"BIND_HOST": "127.0.0.1"}, "127.0.0.1:8001")],
+)
+def test_bind_follows_port_then_app_port(monkeypatch, environ, bind):
+    assert gunicorn_settings(monkeypatch, **environ)["bind"] == bind
+
+
+def test_workers_from_web_concurrency_else_cores(monkeypatch):
+    import multiprocessing
+
+    assert gunicorn_settings(monkeypatch)["workers"] == multiprocessing.cpu_count()
+    assert gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
