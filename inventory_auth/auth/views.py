@@ -23,14 +23,6 @@ def configured_limit(name):
     return lambda: current_app.config[name]
 
 
-@bp.after_request
-def never_cache(response):
-    """Everything here carries tokens or profile data."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
-
-
 @bp.post("/login")
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT"))
 @bp.errors(401, 403, 429)
