@@ -1,0 +1,98 @@
+"""Summaries of py-spy's collapsed stacks (`py-spy record --format raw`).
+
+A line is `frame;frame;...;frame count`, outermost frame first, each frame
+`function (path:line)` (the line part may be absent). The summaries: samples by package of the
+innermost frame (where the CPU was), the functions with most samples on top of the stack (self),
+and the service's and libraries' functions by inclusive samples (anywhere on the stack).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+
+_FRAME = re.compile(r"^(?P<function>.*?) \((?P<path>[^()]*?)(?::(?P<line>\d+))?\)$")
+
+# Paths are reduced to a package name: the directory after site-packages, or a known top level.
+_PACKAGE_HINTS = (
+    ("inventory_auth/", "inventory_auth"),
+    ("bench/", "bench"),
+    ("/lib/python3", "stdlib"),
+    ("<frozen", "stdlib"),
+)
+
+
+def parse_collapsed(text: str) -> list[tuple[list[str], int]]:
+    stacks = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line:
+            continue
+        frames, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            raise ValueError(f"not a collapsed stack line: {line[:120]!r}")
+        # py-spy writes a sample with no Python frame (a thread between frames) as " 1".
+        stacks.append((frames.split(";") if frames.strip() else [NO_FRAME], int(count)))
+    return stacks
+
+
+def frame_parts(frame: str) -> tuple[str, str]:
+    """(function, path) of one frame; frames without a path keep an empty path."""
+    match = _FRAME.match(frame)
+    if not match:
+        return frame, ""
+    return match.group("function"), match.group("path")
+
+
+NO_FRAME = "(no Python frame)"
+
+
+def package_of(path: str) -> str:
+    """The top-level package of a frame's file; py-spy shortens paths to `pkg/module.py`."""
+    if not path:
+        return "?"
+    if "site-packages/" in path:
+        path = path.split("site-packages/", 1)[1]
+    elif path.startswith("/"):
+        for hint, name in _PACKAGE_HINTS:
+            if hint in path:
+                return name
+        return path
+    top = path.split("/", 1)[0].removesuffix(".py")
+    if top in sys.stdlib_module_names or top.startswith("<frozen"):
+        return "stdlib"
+    return top
+
+
+def short_frame(frame: str) -> str:
+    function, path = frame_parts(frame)
+    if not path:
+        return function
+    tail = path.split("site-packages/", 1)[-1]
+    if "/lib/python3" in tail:
+        tail = tail.split("/lib/python3", 1)[1].split("/", 1)[-1]
+    return f"{function} ({tail})"
+
+
+def summarize(text: str, top: int = 15) -> dict:
+    stacks = parse_collapsed(text)
+    total = sum(count for _, count in stacks)
+    by_package = Counter()
+    self_time = Counter()
+    inclusive = Counter()
+    for frames, count in stacks:
+        by_package[package_of(frame_parts(frames[-1])[1])] += count
+        self_time[short_frame(frames[-1])] += count
+        for frame in {short_frame(f) for f in frames}:
+            inclusive[frame] += count
+
+    def share(counter, n):
+        return [(name, count, count / total if total else 0.0) for name, count in counter.most_common(n)]
+
+    return {
+        "samples": total,
+        "by_package": share(by_package, top),
+        "self": share(self_time, top),
+        "inclusive": share(inclusive, top * 2),
+    }
