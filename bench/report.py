@@ -279,14 +279,15 @@ def render(results) -> str:
     for users, plans in results.get("plans", {}).items():
         out += [f"#### {int(users):,} users", ""]
         out += [
-            "| request | status | statements | commits | pool checkouts | pre-pings "
-            "| pool resets (rollback) |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| request | status | round trips | statements | pool checkouts | pre-pings (SELECT 1) "
+            "| BEGIN | COMMIT | ROLLBACK |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for req in plans["requests"]:
             out.append(
-                f"| {req['request']} | {req['status']} | {len(req['statements'])} | {req['commits']} "
-                f"| {req['pool_checkouts']} | {req['pre_pings']} | {req['pool_resets']} |"
+                f"| {req['request']} | {req['status']} | **{req['round_trips']}** | {len(req['statements'])} "
+                f"| {req['pool_checkouts']} | {req['pre_pings']} | {req['begins']} | {req['commits']} "
+                f"| {req['rollbacks']} |"
             )
         out.append("")
         for req in plans["requests"]:

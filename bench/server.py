@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import shlex
 import signal
 import socket
 import subprocess
@@ -25,7 +26,10 @@ def free_port() -> int:
 
 
 def gunicorn_settings(env: dict) -> dict:
-    """The values gunicorn.conf.py gives under `env` (it reads only the environment)."""
+    """The settings gunicorn will run with under `env`: gunicorn.conf.py (which reads only the
+    environment), then GUNICORN_CMD_ARGS on top, as gunicorn itself applies them."""
+    from gunicorn.config import Config
+
     saved = dict(os.environ)
     try:
         os.environ.clear()
@@ -34,8 +38,26 @@ def gunicorn_settings(env: dict) -> dict:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    keys = ("bind", "workers", "worker_class", "threads", "timeout", "keepalive", "accesslog", "preload_app")
-    return {key: values[key] for key in keys if key in values}
+    config = Config()
+    for name, value in values.items():
+        if name in config.settings:
+            config.set(name, value)
+    extra = env.get("GUNICORN_CMD_ARGS")
+    if extra:
+        parsed = config.parser().parse_args(shlex.split(extra))
+        for name, value in vars(parsed).items():
+            if value is not None and name in config.settings and name != "args":
+                config.set(name, value)
+    return {
+        "bind": ",".join(config.bind),
+        "workers": config.workers,
+        "worker_class": config.worker_class_str,
+        "threads": config.threads,
+        "timeout": config.timeout,
+        "keepalive": config.keepalive,
+        "accesslog": config.accesslog,
+        "preload_app": config.preload_app,
+    }
 
 
 class Gunicorn:

@@ -1,9 +1,9 @@
 """The SQL each hot endpoint really emits, and PostgreSQL's EXPLAIN ANALYZE of every statement.
 
 Run in its own process with the service's environment (`python -m bench.sql_plans --users N`):
-it builds the service's application, records every statement SQLAlchemy sends (plus commits,
-pool pre-pings and pool resets, the other round trips) while one request of each kind goes
-through the application, then replays each recorded statement under `EXPLAIN (ANALYZE, BUFFERS)`
+it builds the service's application, records every statement SQLAlchemy sends and the other
+round trips to PostgreSQL (pool pre-pings, psycopg2's separate BEGIN, COMMIT, ROLLBACK) while
+one request of each kind goes through the application, then replays each recorded statement under `EXPLAIN (ANALYZE, BUFFERS)`
 inside a transaction that is rolled back (an INSERT gets a plain EXPLAIN). Prints JSON.
 """
 
@@ -26,7 +26,14 @@ class Recorder:
         self.current = None
 
     def start(self):
-        self.current = {"statements": [], "commits": 0, "pool_resets": 0, "pre_pings": 0, "checkouts": 0}
+        self.current = {
+            "statements": [],
+            "begins": 0,
+            "commits": 0,
+            "rollbacks": 0,
+            "pre_pings": 0,
+            "checkouts": 0,
+        }
 
     def stop(self):
         recorded, self.current = self.current, None
@@ -38,20 +45,32 @@ class Recorder:
             if self.current is not None:
                 self.current["statements"].append((text, parameters))
 
+        # psycopg2 sends BEGIN on its own before the first statement of a transaction.
+        @event.listens_for(engine, "begin")
+        def begin(conn):
+            if self.current is not None:
+                self.current["begins"] += 1
+
         @event.listens_for(engine, "commit")
         def commit(conn):
             if self.current is not None:
                 self.current["commits"] += 1
+
+        @event.listens_for(engine, "rollback")
+        def rollback(conn):
+            if self.current is not None:
+                self.current["rollbacks"] += 1
 
         @event.listens_for(engine, "checkout")
         def checkout(dbapi_connection, connection_record, connection_proxy):
             if self.current is not None:
                 self.current["checkouts"] += 1
 
+        # The pool's reset-on-return sends ROLLBACK only when a transaction is still open.
         @event.listens_for(engine, "reset")
         def reset(dbapi_connection, connection_record, reset_state):
-            if self.current is not None:
-                self.current["pool_resets"] += 1
+            if self.current is not None and dbapi_connection.get_transaction_status() != 0:
+                self.current["rollbacks"] += 1
 
         dialect = engine.dialect
         original_ping = dialect.do_ping
@@ -150,10 +169,16 @@ def capture(users: int) -> dict:
                     "request": name,
                     "status": status,
                     "statements": statements,
-                    "commits": recorded["commits"],
                     "pool_checkouts": recorded["checkouts"],
-                    "pool_resets": recorded["pool_resets"],
                     "pre_pings": recorded["pre_pings"],
+                    "begins": recorded["begins"],
+                    "commits": recorded["commits"],
+                    "rollbacks": recorded["rollbacks"],
+                    "round_trips": recorded["pre_pings"]
+                    + recorded["begins"]
+                    + len(recorded["statements"])
+                    + recorded["commits"]
+                    + recorded["rollbacks"],
                 }
             )
         engine.dispose()
