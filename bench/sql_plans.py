@@ -1,10 +1,11 @@
 """The SQL each hot endpoint really emits, and PostgreSQL's EXPLAIN ANALYZE of every statement.
 
-Run in its own process with the service's environment (`python -m bench.sql_plans --users N`):
-it builds the service's application, records every statement SQLAlchemy sends and the other
-round trips to PostgreSQL (pool pre-pings, psycopg2's separate BEGIN, COMMIT, ROLLBACK) while
-one request of each kind goes through the application, then replays each recorded statement under `EXPLAIN (ANALYZE, BUFFERS)`
-inside a transaction that is rolled back (an INSERT gets a plain EXPLAIN). Prints JSON.
+Run in its own process with the service's environment (`python -m bench.sql_plans --users N`): it
+builds the service's application, records every statement SQLAlchemy sends and the other round trips
+to PostgreSQL (pool pre-pings, psycopg2's separate BEGIN, COMMIT, ROLLBACK) while one request of
+each kind goes through the application, then replays each recorded statement under `EXPLAIN
+(ANALYZE, BUFFERS)` inside a transaction that is rolled back (an INSERT gets a plain EXPLAIN).
+Prints JSON.
 """
 
 from __future__ import annotations
