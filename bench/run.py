@@ -434,20 +434,18 @@ class Bench:
         )
         return result
 
-    def reference_floor(self, env: dict) -> list[dict]:
-        log("reference (b): trivial Flask endpoint under the same gunicorn settings")
+    def start_floor(self, env: dict) -> Gunicorn:
+        """Reference (b), started next to the service and left idle between its runs."""
         server = Gunicorn("bench.floor_app:app", env, self.dir / "gunicorn-floor.log", "/floor")
         server.start()
-        try:
-            self.results["floor_command"] = shlex.join(server.command)
-            records = []
-            for connections in self.o.connections:
-                records.append(
-                    self.measure(server, FLOOR, connections, database_name=None, label="reference")
-                )
-            return records
-        finally:
-            server.stop()
+        self.results["floor_command"] = shlex.join(server.command)
+        return server
+
+    def measure_floor(self, floor: Gunicorn, connections: int) -> None:
+        log(f"reference (b): trivial Flask endpoint, same gunicorn settings, c={connections}")
+        self.results["runs"].append(
+            self.measure(floor, FLOOR, connections, database_name=None, label="reference")
+        )
 
     def capture_plans(self, env: dict, users: int) -> dict:
         log(f"capturing the hot path's SQL and EXPLAIN ANALYZE at {users} users")
@@ -472,6 +470,7 @@ class Bench:
         self.results["argv"] = sys.argv[1:]
         self.results["options"] = {k: v for k, v in vars(o).items() if k != "doc"}
         self.users = o.users
+        floor = None
         url = database.recreate(DB_NAME)
         env = self.service_env(url)
         method = self.hash_method(env)
@@ -518,11 +517,10 @@ class Bench:
             self.refresh_pool += [b["refresh_token"] for b in bodies if b.get("refresh_token")]
             self.probe_refresh()
 
+            # The floor runs right before /me at each connection count, so that the two figures the
+            # /me target compares share the machine's conditions (a noisy neighbour hits both).
             if not o.no_floor:
-                self.server.stop()  # the floor gets the machine to itself
-                self.results["runs"] += self.reference_floor(env)
-                self.server.start()
-                log(f"service up again, workers {self.server.workers()}")
+                floor = self.start_floor(env)
 
             selected = [BY_NAME[name] for name in o.scenarios]
             runnable = [s for s in selected if not (s.name == "refresh" and not self.refresh_supported)]
@@ -539,8 +537,13 @@ class Bench:
             self.results["memory_after_warmup"] = {str(k): v for k, v in self.server.memory().items()}
             self.results["workers_after_warmup"] = self.server.workers()
 
+            if floor and "me" not in [s.name for s in runnable]:
+                for connections in o.connections:
+                    self.measure_floor(floor, connections)
             for scenario in runnable:
                 for connections in o.connections:
+                    if floor and scenario.name == "me":
+                        self.measure_floor(floor, connections)
                     record = self.measure(self.server, scenario, connections, database_name=DB_NAME)
                     if record is None:
                         self.results["skipped"][f"{scenario.name}@{connections}"] = (
@@ -548,6 +551,9 @@ class Bench:
                         )
                         continue
                     self.results["runs"].append(record)
+            if floor:
+                floor.stop()
+                floor = None
             self.results["memory_after_run"] = {str(k): v for k, v in self.server.memory().items()}
             self.results["workers_after_run"] = self.server.workers()
             self.results["wrong_password_attempts"] = self.wrong_total
@@ -558,6 +564,8 @@ class Bench:
             if o.scale_users and o.scale_users > o.users:
                 self.results["scale"] = self.scale_pass(env, url, stored_hash)
         finally:
+            if floor:
+                floor.stop()
             if self.server:
                 self.server.stop()
             if not o.keep_db:
