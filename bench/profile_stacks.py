@@ -96,3 +96,61 @@ def summarize(text: str, top: int = 15) -> dict:
         "self": share(self_time, top),
         "inclusive": share(inclusive, top * 2),
     }
+
+
+# Frames that mark the parts of a request, for `groups`: (label, text the frame holds).
+GROUPS = (
+    ("user load: ORM Session.get (incl. pool checkout, pre-ping, query)", "Session.get ("),
+    ("pool checkout (incl. pre-ping)", "Pool.connect ("),
+    ("pre-ping SELECT 1", ".do_ping ("),
+    ("BEGIN + statements (DefaultDialect.do_execute)", "DefaultDialect.do_execute ("),
+    ("ROLLBACK", ".do_rollback ("),
+    ("COMMIT", ".do_commit ("),
+    ("session teardown (scoped_session.remove)", "scoped_session.remove ("),
+    ("token decode (flask_jwt_extended decode_token)", "decode_token ("),
+    (
+        "response: flask-smorest wrapper (incl. marshmallow)",
+        "ResponseMixin.response.<locals>.decorator.<locals>.wrapper (",
+    ),
+    ("marshmallow Schema.dump", "Schema.dump ("),
+    ("request body parsing (webargs)", "Parser.use_args.<locals>.decorator.<locals>.wrapper ("),
+    ("password hash (werkzeug _hash_internal)", "_hash_internal ("),
+    ("Flask request context", "RequestContext."),
+    ("gunicorn HTTP parsing", "Parser.__next__ ("),
+    ("gunicorn access log", "Logger.access ("),
+)
+
+
+def groups(text: str) -> list[tuple[str, float]]:
+    """Share of samples whose stack holds each group's frame (a sample may count in several)."""
+    stacks = parse_collapsed(text)
+    total = sum(count for _, count in stacks) or 1
+    shares = []
+    for label, start in GROUPS:
+        hits = sum(count for frames, count in stacks if any(start in frame for frame in frames))
+        shares.append((label, hits / total))
+    return shares
+
+
+def main(argv=None) -> None:
+    """`python -m bench.profile_stacks FILE...`: the summary of py-spy raw files, merged."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("files", nargs="+")
+    options = parser.parse_args(argv)
+    text = "\n".join(Path(name).read_text() for name in options.files)
+    summary = summarize(text)
+    print(f"{summary['samples']} samples")
+    print("\nparts of the request (inclusive):")
+    for label, share in groups(text):
+        print(f"  {share:6.1%}  {label}")
+    for key in ("by_package", "self"):
+        print(f"\n{key}:")
+        for name, _, share in summary[key]:
+            print(f"  {share:6.1%}  {name}")
+
+
+if __name__ == "__main__":
+    main()

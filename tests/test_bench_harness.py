@@ -119,7 +119,7 @@ def test_proc_stat_cpu_line():
 
 def test_collapsed_stacks_are_summarized_by_package_and_function():
     text = (
-        "run (threading.py:982);handle (gunicorn/workers/gthread.py:547);do_ping "
+        "run (threading.py:982);handle (gunicorn/workers/gthread.py:547);_PGDialect_common_psycopg.do_ping "
         "(sqlalchemy/dialects/postgresql/_psycopg_common.py:170) 6\n"
         "run (threading.py:982);handle (gunicorn/workers/gthread.py:547);"
         "_hash_internal (werkzeug/security.py:60) 3\n"
@@ -129,9 +129,15 @@ def test_collapsed_stacks_are_summarized_by_package_and_function():
     assert summary["samples"] == 10
     assert summary["by_package"][0] == ("sqlalchemy", 6, 0.6)
     assert ("werkzeug", 3, 0.3) in summary["by_package"]
-    assert summary["self"][0][0] == "do_ping (sqlalchemy/dialects/postgresql/_psycopg_common.py)"
+    top_function = summary["self"][0][0]
+    assert top_function == (
+        "_PGDialect_common_psycopg.do_ping (sqlalchemy/dialects/postgresql/_psycopg_common.py)"
+    )
     inclusive = dict((name, count) for name, count, _ in summary["inclusive"])
     assert inclusive["handle (gunicorn/workers/gthread.py)"] == 9
+    parts = dict(profile_stacks.groups(text))
+    assert parts["pre-ping SELECT 1"] == pytest.approx(0.6)
+    assert parts["password hash (werkzeug _hash_internal)"] == pytest.approx(0.3)
 
 
 def _run(scenario, connections, rps, p50_ms, p99_ms, duration=15, statuses=None, label=""):
