@@ -63,3 +63,43 @@ def cpu_seconds(pids) -> float:
         except FileNotFoundError:
             continue
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def parse_net_tcp(text: str, port: int) -> set[int]:
+    """Inodes of the ESTABLISHED sockets whose local port is `port`, from /proc/net/tcp(6)."""
+    inodes = set()
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10:
+            continue
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01":
+            inodes.add(int(fields[9]))
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    try:
+        entries = list((PROC / str(pid) / "fd").iterdir())
+    except FileNotFoundError:
+        return inodes
+    for entry in entries:
+        try:
+            target = os.readlink(entry)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def connections_per_worker(workers, port: int) -> dict[int, int]:
+    """How many client connections on `port` each worker holds right now."""
+    established = set()
+    for name in ("tcp", "tcp6"):
+        try:
+            established |= parse_net_tcp((PROC / "net" / name).read_text(), port)
+        except FileNotFoundError:
+            continue
+    return {pid: len(socket_inodes(pid) & established) for pid in workers}

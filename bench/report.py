@@ -59,8 +59,9 @@ def run_table(runs) -> list[str]:
     lines = [
         "| connections | duration s | requests | req/s | p50 ms | p99 ms | max ms | statuses | non-2xx "
         "| socket errors | unexpected | peak RSS per worker MiB (VmHWM) "
-        "| CPU: workers / postgres / wrk / other | worker CPU ms per request |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---|---|---:|",
+        "| CPU: workers / postgres / wrk / other | worker CPU ms per request "
+        "| connections per worker, mid-run |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---|---|---:|---|",
     ]
     for r in runs:
         w = r["wrk"]
@@ -77,7 +78,8 @@ def run_table(runs) -> list[str]:
             f"| {ms(lat['p50'])} | {ms(lat['p99'])} | {ms(lat['max'])} | {statuses(w['statuses'])} "
             f"| {statuses(w['non_2xx'])} "
             f"| {statuses(sock)} | {r['unexpected']} | {peak} | {cpu_text} "
-            f"| {1000 * cpu['workers_s'] / w['requests'] if w['requests'] else 0:.2f} |"
+            f"| {1000 * cpu['workers_s'] / w['requests'] if w['requests'] else 0:.2f} "
+            f"| {', '.join(str(n) for n in r.get('connections_per_worker', {}).values()) or '–'} |"
         )
     return lines
 

@@ -19,6 +19,7 @@ import secrets
 import shlex
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import database, machine, profile_stacks, report, wrk
+from . import database, machine, procfs, profile_stacks, report, wrk
 from .server import Gunicorn
 
 REPO = Path(__file__).resolve().parent.parent
@@ -334,8 +335,18 @@ class Bench:
         )
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
+        spread = {}
+
+        def sample_spread():
+            # Mid-run: how the connections are spread over the workers (each serves only its own).
+            time.sleep(duration / 2)
+            spread.update(procfs.connections_per_worker(workers, server.port))
+
+        sampler = threading.Thread(target=sample_spread, daemon=True)
+        sampler.start()
         with machine.CpuWindow(workers, database_name) as window:
             result, _ = wrk.run(cmd)
+        sampler.join()
         wall = time.monotonic() - started
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         wrk_cpu = (children_after.ru_utime - children_before.ru_utime) + (
@@ -361,6 +372,7 @@ class Bench:
             "idle_wait_after_s": waited_after,
             "workers": workers,
             "memory_after": {str(pid): values for pid, values in memory.items()},
+            "connections_per_worker": {str(pid): n for pid, n in spread.items()},
             "command": shlex.join(str(part) for part in cmd),
         }
         if min(self.o.connections) == connections and scenario.cpu_bound and result.rps > 0:

@@ -112,6 +112,18 @@ def test_proc_stat_survives_spaces_and_parentheses_in_the_command_name():
     assert procfs.parse_stat(line) == {"state": "S", "ppid": 20620, "cpu_ticks": 1234 + 567}
 
 
+def test_proc_net_tcp_gives_the_established_connections_of_a_port():
+    text = (
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1\n"
+        "   1: 0100007F:1F90 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 222 1\n"
+        "   2: 0100007F:D2F0 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 333 1\n"
+        "   3: 0100007F:1F91 0100007F:D2F1 01 00000000:00000000 00:00000000 00000000     0        0 444 1\n"
+    )
+    # port 0x1F90 = 8080: the listening socket (0A) and the client's own end (local port D2F0) are not
+    assert procfs.parse_net_tcp(text, 8080) == {222}
+
+
 def test_proc_stat_cpu_line():
     busy, total = machine.parse_proc_stat("cpu  100 5 50 800 45 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8\n")
     assert (busy, total) == (155.0, 1000.0)
