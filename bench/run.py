@@ -405,6 +405,16 @@ class Bench:
 
     # -- setup --------------------------------------------------------------------------------
 
+    def fresh_me_tokens(self) -> None:
+        """Access tokens for GET /me, from real logins of the first --me-users accounts."""
+        bodies = login_many(
+            self.server.url,
+            list(range(1, min(self.o.me_users, self.o.users) + 1)),
+            parallel=2 * (os.cpu_count() or 1),
+        )
+        self.me_tokens_path.write_text("\n".join(b["access_token"] for b in bodies) + "\n")
+        self.refresh_pool += [b["refresh_token"] for b in bodies if b.get("refresh_token")]
+
     def top_up_refresh_tokens(self, count: int) -> None:
         if self.refresh_supported is False or count <= 0:
             return
@@ -519,14 +529,8 @@ class Bench:
                 f"service up on {self.server.url}, workers {self.server.workers()}, "
                 f"settings {self.server.settings}"
             )
-            bodies = login_many(
-                self.server.url,
-                list(range(1, min(o.me_users, o.users) + 1)),
-                parallel=2 * (os.cpu_count() or 1),
-            )
             self.me_tokens_path = self.dir / "me-tokens.txt"
-            self.me_tokens_path.write_text("\n".join(b["access_token"] for b in bodies) + "\n")
-            self.refresh_pool += [b["refresh_token"] for b in bodies if b.get("refresh_token")]
+            self.fresh_me_tokens()
             self.probe_refresh()
 
             # The floor runs right before /me at each connection count, so that the two figures the
@@ -570,10 +574,13 @@ class Bench:
             self.results["workers_after_run"] = self.server.workers()
             self.results["wrong_password_attempts"] = self.wrong_total
 
+            # Access tokens live ACCESS_TOKEN_EXPIRE minutes (30): the later passes get fresh ones.
             if o.profile:
+                self.fresh_me_tokens()
                 self.results["profile"] = self.profile_pass()
 
             if o.scale_users and o.scale_users > o.users:
+                self.fresh_me_tokens()
                 self.results["scale"] = self.scale_pass(env, url, stored_hash)
         finally:
             if floor:
