@@ -202,7 +202,9 @@ def engine_options(url: str, environ) -> dict:
     if url.startswith("sqlite"):
         return {}
     return {
-        "pool_pre_ping": True,
+        # No `SELECT 1` before every checkout (a round trip per request): a connection the server
+        # dropped fails its request with 503 and SQLAlchemy then replaces the whole pool.
+        "pool_pre_ping": _env(environ, "DATABASE_POOL_PRE_PING", "false").lower() == "true",
         "pool_size": _int(environ, "DATABASE_POOL_SIZE", 5),
         "max_overflow": _int(environ, "DATABASE_MAX_OVERFLOW", 5),
         "pool_timeout": _int(environ, "DATABASE_POOL_TIMEOUT", 2),

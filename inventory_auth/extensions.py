@@ -21,7 +21,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# Objects keep their loaded values after a commit: a request that commits and then answers with the
+# object (login, register, profile) does not read it back from the database.
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION),
+    session_options={"expire_on_commit": False},
+)
 # Our own version table: the previous backend's database, which this service can adopt, already
 # has an `alembic_version` of its own (see docs/migrating.md).
 MIGRATIONS_VERSION_TABLE = "inventory_auth_alembic_version"

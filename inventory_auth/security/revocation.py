@@ -16,6 +16,7 @@ import redis
 from flask import current_app
 from sqlalchemy import and_, select
 
+from ..database import read_without_transaction
 from ..errors import ServiceUnavailable
 from ..extensions import db
 from ..models import AuthSession, User
@@ -49,6 +50,7 @@ def publish(session_ids) -> None:
 
 def load_user(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[User | None, bool]:
     """The token's user (None if deleted) and whether its session is still alive."""
+    read_without_transaction()
     client = get_redis()
     if client is not None:
         user = db.session.get(User, user_id)
