@@ -474,7 +474,8 @@ class Bench:
         done = subprocess.run(
             [sys.executable, "-m", "bench.sql_plans", "--users", str(users)],
             cwd=REPO,
-            env=env,
+            # stdout carries the JSON result: keep the service's access log lines out of it.
+            env={**env, "LOG_LEVEL": "WARNING"},
             capture_output=True,
             text=True,
             check=False,

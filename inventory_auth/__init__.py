@@ -38,11 +38,12 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
+    from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
     from .extensions import api, db, jwt, limiter, migrate
     from .security import passwords, tokens  # noqa: F401  (token rules registered on jwt)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     jwt.init_app(app)
     api.init_app(app)
