@@ -11,14 +11,16 @@ and starts again, empty, as a Redis without persistence restarts.
 
 Checks (the decisions of docs/security.md, "Revocation shared by every worker and instance"):
 - during the outage authenticated requests fail closed: 503 JSON with the Spanish `detail`,
-  within 1 s (REDIS_TIMEOUT_SECONDS is 0.5 s); a logout answers 503 and changes nothing (its
+  within 2.5 s (REDIS_TIMEOUT_SECONDS is 0.5 s; a refused connection answers at once, the rest
+  is queueing behind logins on a busy machine); a logout answers 503 and changes nothing (its
   token works again once Redis is back);
 - login keeps working, and the per-address limit still protects it: a flood of logins from one
   address gets 429 after at most the limit per worker (Flask-Limiter's in-memory fallback counts
   per process);
 - `/api/health/ready` answers 503 during the outage and 200 after;
 - once Redis is back the service recovers by itself (same workers), and a session logged out
-  before the outage stays refused although Redis came back empty;
+  before the outage stays refused although Redis came back empty; the per-address limits are
+  counted in Redis again (shared by the workers) within 45 s (Flask-Limiter's back-off);
 - no request goes unanswered, none answers 500.
 """
 
@@ -126,7 +128,7 @@ def main(report) -> None:
             report.check("every 503 carries the Spanish detail",
                          all(r.detail == UNAVAILABLE_DETAIL for r in records if r.status == 503))
             worst = max((r.end - r.start for r in me_during), default=0.0)
-            report.check("authenticated requests answered within 1 s", worst <= 1.0, f"max {ms(worst)}")
+            report.check("authenticated requests answered within 2.5 s", worst <= 2.5, f"max {ms(worst)}")
             report.check("login keeps working during the outage",
                          login_during and all(r.status == 200 for r in login_during), summarize(login_during))
             report.check("a logout during the outage answers 503", logout.status == 503, f"{logout.status}")
@@ -161,10 +163,22 @@ def main(report) -> None:
             status = call(service.port, "GET", "/api/auth/me", token=logged_out["access"]).status
             report.check("a session logged out before the outage stays refused after Redis came back empty",
                          status == 401, f"{status}")
-            flooded_after = flood(service.port, "10.99.0.2", LOGIN_LIMIT_PER_MINUTE + 5)
-            passed_after = [s for s in flooded_after if s != 429]
-            report.check("after recovery the limit is shared again (counted in Redis)",
-                         len(passed_after) <= LOGIN_LIMIT_PER_MINUTE, f"{len(passed_after)} let through")
+            # Flask-Limiter probes a dead storage with exponential back-off (1, 2, 4 ... 32 s) before
+            # it counts there again; each worker on its own. Floods of malformed logins (counted,
+            # then 422 before any password hashing) from fresh addresses tell when both do.
+            shared_after = None
+            for attempt in range(30):
+                statuses = [call(service.port, "POST", "/api/auth/login", {"email": "x"},
+                                 client=f"10.98.0.{attempt + 1}").status
+                            for _ in range(LOGIN_LIMIT_PER_MINUTE + 6)]
+                if sum(1 for s in statuses if s != 429) <= LOGIN_LIMIT_PER_MINUTE:
+                    shared_after = time.monotonic() - up
+                    break
+                time.sleep(2)
+            report.figure("rate limits counted in Redis again after",
+                          f"{shared_after:.0f} s" if shared_after is not None else "more than 60 s")
+            report.check("the per-address limit is shared in Redis again within 45 s",
+                         shared_after is not None and shared_after <= 45)
 
 
 def summarize_statuses(statuses) -> str:
