@@ -6,6 +6,8 @@ password is hashed. Such an endpoint documents those three answers in the OpenAP
 `bp.errors(...)` and `bp.bearer` (from `openapi.ErrorDocsMixin`) document the rest.
 """
 
+import json as stdlib_json
+
 import flask_smorest
 from flask import json
 from webargs import flaskparser
@@ -28,9 +30,19 @@ class JsonBodyParser(flaskparser.FlaskParser):
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise BadRequest() from None
-        if not isinstance(body, dict):
+        if not isinstance(body, dict) or not _is_unicode_text(body):
             raise BadRequest()
         return body
+
+
+def _is_unicode_text(body) -> bool:
+    """False when a string of the body holds a lone surrogate (`"\\ud800"` is valid JSON syntax
+    but no Unicode text): it cannot be hashed, stored or logged as UTF-8."""
+    try:
+        stdlib_json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # What `JsonBodyParser` and `MAX_CONTENT_LENGTH` may answer to any request with a JSON body.

@@ -13,6 +13,7 @@ import time
 
 from flask import jsonify
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,34 @@ def handle_unexpected(error: Exception):
     return error_response(500, HTTP_DETAILS[500])
 
 
+def database_unavailable(error: Exception) -> bool:
+    """True for the database errors that mean "not now" rather than "wrong": the server is
+    unreachable or went away (OperationalError, InterfaceError, an invalidated connection), or
+    no pooled connection came free within `pool_timeout` (TimeoutError)."""
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False
+
+
+def handle_database_error(error: sa_exc.SQLAlchemyError):
+    """The database is down or overloaded: 503 (retry later), not 500. One log line per request,
+    without a traceback, so an outage does not flood the logs; anything else is a real 500."""
+    if not database_unavailable(error):
+        return handle_unexpected(error)
+    cause = error.orig if isinstance(error, sa_exc.DBAPIError) and error.orig is not None else error
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    log.error("database unavailable: %s: %s", type(cause).__name__, first_line)
+    return error_response(503, HTTP_DETAILS[503])
+
+
 def register_error_handlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(InternalServerError, handle_http_exception)
+    app.register_error_handler(sa_exc.SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -6,7 +6,7 @@ drift from the code. This module replaces its default error description (`code`,
 and gives every blueprint two decorators:
 
     @bp.errors(403, 404)   the operation may answer these statuses (each with the error schema)
-    @bp.bearer             the operation needs `Authorization: Bearer <access token>` (adds 401)
+    @bp.bearer             the operation needs `Authorization: Bearer <access token>` (adds 401, 503)
 
 An operation with a JSON body documents 400, 413 and 415 (and flask-smorest adds 422) without
 being told: `inventory_auth.blueprint.Blueprint.arguments` declares them.
@@ -51,16 +51,28 @@ class ErrorSchema(Schema):
 
 
 class DetailedErrorSchema(ErrorSchema):
-    """A 422 (or a 503 from the readiness check): `detail` plus messages per field (or dependency)."""
+    """A 422: `detail` plus messages per field."""
 
     errors = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.String()),
         required=True,
         metadata={
-            "description": "Mensajes en español por campo (`_schema`: el cuerpo entero) o por "
-            "dependencia en un 503.",
+            "description": "Mensajes en español por campo (`_schema`: el cuerpo entero).",
             "example": {"email": ["Correo electrónico inválido."]},
+        },
+    )
+
+
+class UnavailableErrorSchema(ErrorSchema):
+    """A 503: `detail`, and from the readiness check the failed dependencies in `errors`."""
+
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "Solo en `GET /api/health/ready`: mensajes por dependencia caída.",
+            "example": {"database": ["La base de datos no responde"]},
         },
     )
 
@@ -109,7 +121,7 @@ class Api(flask_smorest.Api):
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
-                schema = DetailedErrorSchema if status in (422, 503) else ErrorSchema
+                schema = {422: DetailedErrorSchema, 503: UnavailableErrorSchema}.get(status, ErrorSchema)
                 response["content"] = {content_type: {"schema": schema}}
                 if status in ERROR_HEADERS:
                     response["headers"] = ERROR_HEADERS[status]
@@ -139,6 +151,7 @@ class ErrorDocsMixin:
 
     def bearer(self, func):
         """Document that the operation needs a bearer access token: it may answer 401, and 503
-        while revocation cannot be checked (Redis configured and unreachable: it fails closed)."""
+        while the token's session cannot be checked (the database, or Redis when configured, is
+        unreachable: it fails closed)."""
         func = self.errors(401, 503)(func)
         return self.doc(security=[{BEARER_SCHEME: []}])(func)

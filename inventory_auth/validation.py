@@ -65,10 +65,16 @@ class Email(fields.String):
 
 
 class Text(fields.String):
-    """A string with its surrounding white space removed."""
+    """A string with its surrounding white space removed, and no NUL character (PostgreSQL cannot
+    store one in a text column)."""
+
+    default_error_messages = {"nul_character": "No puede contener el carácter nulo (U+0000)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul_character")
+        return text.strip()
 
 
 class OptionalText(Text):
@@ -76,6 +82,12 @@ class OptionalText(Text):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs) or None
+
+    def _validate(self, value):
+        # A blank string became None above: nothing left to validate (a length check would fail
+        # on None with a TypeError, a 500).
+        if value is not None:
+            super()._validate(value)
 
 
 def required_text(maximum: int):

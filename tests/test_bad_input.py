@@ -3,7 +3,7 @@
 import pytest
 from flask import Blueprint
 
-from conftest import PASSWORD
+from conftest import PASSWORD, bearer
 
 
 @pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/register"])
@@ -73,3 +73,42 @@ def test_unexpected_exception_is_generic_json_500_and_logged(make_app, caplog):
     assert response.get_json() == {"detail": "Error interno del servidor"}
     assert b"secreto" not in response.data and b"Traceback" not in response.data
     assert any(r.exc_info and "secreto interno" in str(r.exc_info[1]) for r in caplog.records)
+
+
+# Found by tests/test_fuzz.py and the follow-up of its findings: each used to answer 500.
+@pytest.mark.parametrize(
+    "path, raw",
+    [
+        ("/api/auth/login", '{"email": "a@sena.edu.co", "password": "clave \\ud800 larga"}'),
+        ("/api/auth/register", '{"email": "b@sena.edu.co", "password": "clave \\udfff larga y propia", '
+                               '"first_name": "A", "last_name": "B", "role": "student"}'),
+        ("/api/auth/register", '{"email": "c@sena.edu.co", "password": "Correcto caballo 42", '
+                               '"first_name": "Ana\\ud83d", "last_name": "B", "role": "student"}'),
+    ],
+)
+def test_lone_surrogate_in_a_string_is_400(client, path, raw):
+    response = client.post(path, data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"detail": "Solicitud inválida: el cuerpo debe ser un objeto JSON válido"}
+
+
+def test_surrogate_pairs_are_ordinary_text(client):
+    raw = ('{"email": "d@sena.edu.co", "password": "Correcto caballo 42", '
+           '"first_name": "Ana \\ud83d\\ude00", "last_name": "B", "role": "student"}')
+    response = client.post("/api/auth/register", data=raw, content_type="application/json")
+    assert response.status_code == 201
+    assert response.get_json()["first_name"] == "Ana \U0001f600"
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "phone", "program", "ficha", "avatar_url"])
+def test_nul_character_in_a_stored_text_is_422(client, accounts, field):
+    # PostgreSQL cannot store U+0000 in a text column: it used to surface as a 500 there.
+    body = {"email": "e@sena.edu.co", "password": PASSWORD, "first_name": "Ana", "last_name": "B",
+            "role": "student", field: "x\u0000y"}
+    response = client.post("/api/auth/register", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {field: ["No puede contener el carácter nulo (U+0000)."]}
+    _, token = accounts.token()
+    response = client.put("/api/auth/me", json={field: "\u0000"}, headers=bearer(token))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]

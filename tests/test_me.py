@@ -76,3 +76,12 @@ def test_put_me_validates_lengths(client, accounts):
     _, token = accounts.token()
     response = client.put("/api/auth/me", json={"ficha": "9" * 21}, headers=bearer(token))
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_put_me_blank_clears_an_optional_field(client, accounts, blank):
+    # Found by tests/test_fuzz.py: this used to answer 500.
+    _, token = accounts.token(phone="3001234567", ficha="2675890")
+    response = client.put("/api/auth/me", json={"phone": blank, "ficha": blank}, headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["phone"] is None and response.get_json()["ficha"] is None

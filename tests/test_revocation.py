@@ -75,3 +75,28 @@ def test_unreachable_redis_fails_closed(make_app):
     # Logging out cannot be recorded either: 503, and the session stays as it was.
     assert client.post("/api/auth/logout", headers=bearer(body["access_token"])).status_code == 503
     assert healthy.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 200
+
+
+@needs_redis
+def test_revocations_survive_redis_coming_back_empty(make_app):
+    """Found by tests/fault/redis_outage.py: a Redis restarted without its data used to forget
+    every revocation, and logged-out tokens worked again for the rest of their lifetime."""
+    from inventory_auth.security.revocation import COMPLETE_SINCE_KEY, KEY_PREFIX
+
+    client = make_app(REDIS_URL=REDIS_URL).test_client()
+    helper = Accounts(client)
+    body = helper.login(helper.register(email=f"{uuid.uuid4().hex[:8]}@sena.edu.co")["email"])
+    assert client.post("/api/auth/logout", headers=bearer(body["access_token"])).status_code == 200
+    import jwt as pyjwt
+
+    sid = pyjwt.decode(body["access_token"], options={"verify_signature": False})["sid"]
+    store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    # What a restart without persistence does to this service's keys.
+    store.delete(KEY_PREFIX + sid, COMPLETE_SINCE_KEY)
+    assert client.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 401
+    # Redis now says since when it is complete; until a token lifetime has passed, the database
+    # keeps deciding: a live session still works, the logged-out one stays refused.
+    assert store.get(COMPLETE_SINCE_KEY) is not None
+    other = helper.login(body["user"]["email"])
+    assert client.get("/api/auth/me", headers=bearer(other["access_token"])).status_code == 200
+    assert client.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 401

@@ -175,3 +175,12 @@ def test_token_expiry_follows_configuration(make_app):
     claims = pyjwt.decode(token, TEST_SECRET, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == 5 * 60
     assert claims["exp"] > time.time()
+
+
+@pytest.mark.parametrize("overrides", [{"type": "id"}, {"type": 1}, {"type": [None]}, {"exp": None}])
+def test_token_of_another_type_or_without_expiry_is_refused(client, real_claims, overrides):
+    # Found by tests/test_properties.py: flask-jwt-extended took a token of any `type` but
+    # "refresh" for an access token, and PyJWT accepts a token without `exp` (it never expires).
+    # (claims_for drops a claim given as None. A token with no `type` at all is read as an access
+    # token by flask-jwt-extended itself, before the service sees it.)
+    assert_refused(client, forge(claims_for(real_claims, **overrides)))

@@ -25,7 +25,7 @@ def configured_limit(name):
 
 @bp.post("/login")
 @limiter.limit(configured_limit("LOGIN_RATE_LIMIT"))
-@bp.errors(401, 403, 429)
+@bp.errors(401, 403, 429, 503)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
 def login(credentials):
@@ -35,7 +35,7 @@ def login(credentials):
 
 @bp.post("/refresh")
 @limiter.limit(configured_limit("REFRESH_RATE_LIMIT"))
-@bp.errors(401, 429)
+@bp.errors(401, 429, 503)
 @bp.arguments(RefreshSchema)
 @bp.response(200, TokenSchema)
 def refresh(data):
@@ -46,7 +46,7 @@ def refresh(data):
 @bp.post("/register")
 @limiter.limit(configured_limit("REGISTER_RATE_LIMIT"))
 @jwt_required(optional=True)
-@bp.errors(400, 401, 403, 429)
+@bp.errors(400, 401, 403, 429, 503)
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
 def register(data):

@@ -5,11 +5,18 @@ so or is gone. With `REDIS_URL` set, revoked session ids are also written to Red
 tokens are checked there instead; each entry expires once every access token of the session has
 expired (`ACCESS_TOKEN_EXPIRE`), since a revoked session can never mint a new one. Redis
 unreachable means "cannot tell": requests fail closed with 503, never open.
+
+Redis may also come back without its data (a restart without persistence, a failover to an empty
+replica, a flush). So Redis holds one more key, `COMPLETE_SINCE_KEY`: the time since which it has
+seen every revocation. Created when missing, it is missing exactly when the data went; until one
+entry lifetime has passed since then, a revocation made before it may be missing from Redis while
+its tokens still live, so requests ask the database (the record) as they do without Redis.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 import redis
@@ -25,6 +32,7 @@ from ..redis_client import get_redis
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "inventory_auth:revoked-session:"
+COMPLETE_SINCE_KEY = "inventory_auth:revocations-complete-since"
 
 
 def _entry_ttl_seconds() -> int:
@@ -53,13 +61,21 @@ def load_user(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[User | None, b
     read_without_transaction()
     client = get_redis()
     if client is not None:
-        user = db.session.get(User, user_id)
         try:
-            revoked = bool(client.exists(KEY_PREFIX + str(session_id)))
+            with client.pipeline(transaction=False) as pipe:
+                pipe.exists(KEY_PREFIX + str(session_id))
+                pipe.get(COMPLETE_SINCE_KEY)
+                revoked, complete_since = pipe.execute()
+            if complete_since is None:
+                client.set(COMPLETE_SINCE_KEY, int(time.time()), nx=True)
         except redis.RedisError as error:
             log.error("cannot check session revocation in Redis: %s", error)
             raise ServiceUnavailable() from None
-        return user, not revoked
+        if revoked:
+            return db.session.get(User, user_id), False
+        if complete_since is not None and time.time() - int(complete_since) > _entry_ttl_seconds():
+            return db.session.get(User, user_id), True
+        # Redis may have lost revocations that still matter: the database decides, below.
 
     # One round trip: the user, and its session row if it exists and is not revoked.
     row = db.session.execute(

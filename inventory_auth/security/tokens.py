@@ -107,6 +107,10 @@ def decode_refresh_token(token: str) -> RefreshClaims:
 
 @jwt.user_lookup_loader
 def load_token_user(jwt_header, claims) -> User:
+    # flask-jwt-extended takes a token of any `type` but "refresh" for an access token, and PyJWT
+    # lets a token without `exp` live for ever. This service signs neither.
+    if claims.get("type") != "access" or "exp" not in claims:
+        raise Unauthorized()
     user, session_alive = revocation.load_user(parse_subject(claims), _uuid_claim(claims, "sid"))
     if user is None:
         raise NotFound(USER_NOT_FOUND)

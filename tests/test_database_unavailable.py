@@ -1,0 +1,119 @@
+"""The database unreachable: every endpoint that needs it answers the contract's 503, never a 500.
+
+The app here points at a PostgreSQL port where nothing listens (connection refused at once), the
+fast end of an outage; tests/fault/db_outage.py stops a real server under load.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+
+import pytest
+import schemathesis
+from flask_jwt_extended import create_access_token, create_refresh_token
+from sqlalchemy import exc as sa_exc
+
+from inventory_auth import create_app
+from inventory_auth.errors import HTTP_DETAILS, database_unavailable
+
+from conftest import PASSWORD, base_environ
+
+UNAVAILABLE = {"detail": HTTP_DETAILS[503]}
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dead_app():
+    url = f"postgresql://postgres@127.0.0.1:{closed_port()}/inventory_auth"
+    return create_app(environ=base_environ(url, RATE_LIMITS_ENABLED="false"))
+
+
+@pytest.fixture
+def document(dead_app):
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", dead_app)
+
+
+def token_for(app) -> str:
+    with app.app_context():
+        return create_access_token(
+            identity=str(uuid.uuid4()), additional_claims={"role": "student", "sid": str(uuid.uuid4())}
+        )
+
+
+def refresh_token_for(app) -> str:
+    with app.app_context():
+        return create_refresh_token(
+            identity=str(uuid.uuid4()), additional_claims={"sid": str(uuid.uuid4()), "jti": str(uuid.uuid4())}
+        )
+
+
+def test_every_endpoint_answers_documented_503(dead_app, document):
+    client = dead_app.test_client()
+    auth = {"Authorization": f"Bearer {token_for(dead_app)}"}
+    calls = [
+        ("POST", "/api/auth/login", {"email": "ana@sena.edu.co", "password": PASSWORD}, {}),
+        ("POST", "/api/auth/register", {"email": "ana@sena.edu.co", "password": PASSWORD,
+                                        "first_name": "Ana", "last_name": "Pérez", "role": "student"}, {}),
+        ("POST", "/api/auth/refresh", {"refresh_token": refresh_token_for(dead_app)}, {}),
+        ("GET", "/api/auth/me", None, auth),
+        ("PUT", "/api/auth/me", {"phone": "3001234567"}, auth),
+        ("POST", "/api/auth/me/change-password",
+         {"current_password": PASSWORD, "new_password": "Otra clave del inventario 8"}, auth),
+        ("POST", "/api/auth/logout", None, auth),
+        ("POST", "/api/auth/logout-all", None, auth),
+    ]
+    for method, path, body, headers in calls:
+        started = time.monotonic()
+        response = client.open(path, method=method, json=body, headers=headers)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, (method, path, response.get_json())
+        assert response.get_json() == UNAVAILABLE
+        assert elapsed < 2.5, (method, path, elapsed)
+        # The 503 is documented for the operation, with this shape.
+        document[path][method].validate_response(response)
+
+
+def test_readiness_says_which_dependency_is_down(dead_app):
+    response = dead_app.test_client().get("/api/health/ready")
+    assert response.status_code == 503
+    assert response.get_json()["errors"] == {"database": ["La base de datos no responde"]}
+
+
+def _dbapi_error(cls, **kwargs):
+    return cls("SELECT 1", {}, Exception("server closed the connection unexpectedly"), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "error, unavailable",
+    [
+        (_dbapi_error(sa_exc.OperationalError), True),
+        (_dbapi_error(sa_exc.InterfaceError), True),
+        (_dbapi_error(sa_exc.ProgrammingError, connection_invalidated=True), True),
+        (sa_exc.TimeoutError("QueuePool limit of size 5 overflow 5 reached"), True),
+        (_dbapi_error(sa_exc.IntegrityError), False),
+        (_dbapi_error(sa_exc.ProgrammingError), False),
+        (sa_exc.NoResultFound(), False),
+    ],
+)
+def test_which_database_errors_mean_unavailable(error, unavailable):
+    assert database_unavailable(error) is unavailable
+
+
+def test_a_database_error_that_is_a_bug_stays_a_logged_500(make_app, caplog):
+    app = make_app()
+
+    @app.get("/api/boom-db")
+    def boom():
+        raise _dbapi_error(sa_exc.ProgrammingError)
+
+    response = app.test_client().get("/api/boom-db")
+    assert response.status_code == 500
+    assert response.get_json() == {"detail": HTTP_DETAILS[500]}
+    assert any(record.exc_info for record in caplog.records)
