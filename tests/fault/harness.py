@@ -545,3 +545,44 @@ def register_and_login(port: int, count: int, prefix: str, password: str = PASSW
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return list(pool.map(one, range(count)))
+
+
+# --- Mixed traffic ----------------------------------------------------------------------------
+
+def mixed_traffic(users: list[dict], weights: dict[str, int], register_prefix: str):
+    """A `Load` step sending the app's everyday requests in the given proportions: `me`, `put`
+    (PUT /me), `refresh` and `login` (each keeping the thread's user's newest token pair) and
+    `register` (a new account each time)."""
+    order = [(name, weights.get(name, 0)) for name in ("me", "put", "refresh", "login", "register")]
+    total = sum(weight for _, weight in order)
+
+    def take_pair(user: dict, answer: Answer) -> None:
+        if answer.status == 200:
+            user["access"], user["refresh"] = answer.body["access_token"], answer.body["refresh_token"]
+
+    def pick(roll: int) -> str:
+        for name, weight in order:
+            if roll < weight:
+                return name
+            roll -= weight
+        raise AssertionError("roll out of range")
+
+    def step(index: int, load: Load) -> None:
+        user = users[index]
+        roll = (time.monotonic_ns() // 1000) % total
+        name = pick(roll)
+        if name == "me":
+            load.call("GET /me", "GET", "/api/auth/me", token=user["access"])
+        elif name == "put":
+            load.call("PUT /me", "PUT", "/api/auth/me", {"phone": f"300{roll:07d}"}, token=user["access"])
+        elif name == "refresh":
+            take_pair(user, load.call("refresh", "POST", "/api/auth/refresh",
+                                      {"refresh_token": user["refresh"]}))
+        elif name == "login":
+            take_pair(user, load.call("login", "POST", "/api/auth/login",
+                                      {"email": user["email"], "password": user["password"]}))
+        else:
+            load.call("register", "POST", "/api/auth/register",
+                      registration(f"{register_prefix}.{uuid.uuid4().hex[:12]}@sena.edu.co"))
+
+    return step

@@ -20,29 +20,23 @@ import argparse
 import os
 import signal
 import time
-import uuid
 
 from .harness import (
-    PASSWORD,
     FreshDatabase,
     Load,
     Service,
     call,
     latency_line,
     log,
+    mixed_traffic,
     ms,
     register_and_login,
-    registration,
     run_scenario,
     summarize,
     wait_for,
 )
 
 THREADS = 8
-
-
-def take_pair(user: dict, body: dict) -> None:
-    user["access"], user["refresh"] = body["access_token"], body["refresh_token"]
 
 
 def main(report) -> None:
@@ -57,26 +51,8 @@ def main(report) -> None:
         # Sessions of their own, opened before any restart and not touched by the load.
         kept = register_and_login(service.port, 3, "antes")
 
-        def step(index: int, load: Load) -> None:
-            user = users[index]
-            roll = (time.monotonic_ns() // 1000) % 20
-            if roll < 11:
-                load.call("GET /me", "GET", "/api/auth/me", token=user["access"])
-            elif roll < 14:
-                load.call("PUT /me", "PUT", "/api/auth/me", {"ficha": str(2500000 + roll)},
-                          token=user["access"])
-            elif roll < 17:
-                answer = load.call("refresh", "POST", "/api/auth/refresh", {"refresh_token": user["refresh"]})
-                if answer.status == 200:
-                    take_pair(user, answer.body)
-            elif roll < 18:
-                answer = load.call("login", "POST", "/api/auth/login",
-                                   {"email": user["email"], "password": PASSWORD})
-                if answer.status == 200:
-                    take_pair(user, answer.body)
-            else:
-                load.call("register", "POST", "/api/auth/register",
-                          registration(f"nuevo.{uuid.uuid4().hex[:12]}@sena.edu.co"))
+        step = mixed_traffic(users, {"me": 11, "put": 3, "refresh": 3, "login": 1, "register": 2},
+                             "nuevo")
 
         master = service.pid
         restarts = []

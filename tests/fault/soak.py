@@ -27,11 +27,9 @@ import argparse
 import re
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime
 
 from .harness import (
-    PASSWORD,
     ROOT,
     FreshDatabase,
     Load,
@@ -39,10 +37,10 @@ from .harness import (
     latency_line,
     log,
     machine,
+    mixed_traffic,
     percentile,
     query,
     register_and_login,
-    registration,
     rss_kib,
     run_scenario,
     summarize,
@@ -54,32 +52,8 @@ POOL_BOUND = WORKERS * (5 + 5)  # DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, th
 DOC = ROOT / "docs" / "reliability.md"
 
 
-def take_pair(user: dict, body: dict) -> None:
-    user["access"], user["refresh"] = body["access_token"], body["refresh_token"]
-
-
-def make_step(users):
-    def step(index: int, load: Load) -> None:
-        user = users[index]
-        roll = (time.monotonic_ns() // 1000) % 100
-        if roll < 50:
-            load.call("GET /me", "GET", "/api/auth/me", token=user["access"])
-        elif roll < 65:
-            load.call("PUT /me", "PUT", "/api/auth/me", {"phone": f"300{roll:07d}"}, token=user["access"])
-        elif roll < 77:
-            answer = load.call("refresh", "POST", "/api/auth/refresh", {"refresh_token": user["refresh"]})
-            if answer.status == 200:
-                take_pair(user, answer.body)
-        elif roll < 92:
-            answer = load.call("login", "POST", "/api/auth/login",
-                               {"email": user["email"], "password": PASSWORD})
-            if answer.status == 200:
-                take_pair(user, answer.body)
-        else:
-            load.call("register", "POST", "/api/auth/register",
-                      registration(f"soak.{uuid.uuid4().hex[:12]}@sena.edu.co"))
-
-    return step
+# The mix: mostly profile reads, some writes, refreshes and logins, a few registrations.
+MIX = {"me": 50, "put": 15, "refresh": 12, "login": 15, "register": 8}
 
 
 def third(samples, which: int):
@@ -115,7 +89,7 @@ def main(report) -> None:
         service.migrate()
         service.start()
         users = register_and_login(service.port, THREADS, "soak")
-        step = make_step(users)
+        step = mixed_traffic(users, MIX, "soak")
 
         # 1. Capacity
         log(f"measuring capacity for {args.capacity_seconds:g} s")
