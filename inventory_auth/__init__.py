@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from .config import load_config
+
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
 
 API_SETTINGS = {
     "API_TITLE": "inventory_auth",
@@ -44,7 +48,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     jwt.init_app(app)
     api.init_app(app)
     redis_client.init_app(app)
@@ -88,8 +92,3 @@ def register_http_layer(app: Flask) -> None:
     api.register_blueprint(health_bp)
     docs_ui.init_app(app)
 
-
-def _migrations_dir():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / "migrations"

@@ -27,18 +27,14 @@ def _fail(message: str):
     raise click.ClickException(message)
 
 
-def _api_error_message(error: ApiError) -> str:
-    if error.errors:
-        return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.errors.items())
-    return error.detail
-
-
-def _first_message(error: ValidationError) -> str:
-    parts = []
-    for field, messages in error.normalized_messages().items():
-        text = messages[0] if isinstance(messages, list) else str(messages)
-        parts.append(f"{field}: {text}")
-    return "; ".join(parts)
+def _message(error: ValidationError | ApiError) -> str:
+    """One line: the messages per field of a validation error, else the error's detail."""
+    fields = error.normalized_messages() if isinstance(error, ValidationError) else error.errors
+    if not fields:
+        return error.detail
+    return "; ".join(
+        f"{field}: {' '.join(texts) if isinstance(texts, list) else texts}" for field, texts in fields.items()
+    )
 
 
 def _address(email: str) -> str:
@@ -116,10 +112,8 @@ def create(email, first_name, last_name, role, phone, program, ficha, inactive, 
             }
         )
         user = accounts.create_user(**data, is_active=not inactive)
-    except ValidationError as error:
-        _fail(_first_message(error))
-    except ApiError as error:
-        _fail(_api_error_message(error))
+    except (ValidationError, ApiError) as error:
+        _fail(_message(error))
     click.echo(f"created {user.email} ({user.role}) id={user.id}")
 
 
@@ -160,10 +154,8 @@ def set_password(email, password_stdin):
     try:
         RegisterSchema(only=("password",)).load({"password": password})
         accounts.set_password(user, password, field="password")
-    except ValidationError as error:
-        _fail(_first_message(error))
-    except ApiError as error:
-        _fail(_api_error_message(error))
+    except (ValidationError, ApiError) as error:
+        _fail(_message(error))
     click.echo(f"password of {user.email} changed; every session of the user has ended")
 
 

@@ -16,7 +16,7 @@ token whose user no longer exists is the seed's 404.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt
@@ -81,12 +81,10 @@ def current_session_id() -> uuid.UUID:
     return _uuid_claim(get_jwt(), "sid")
 
 
-class RefreshClaims:
-    def __init__(self, user_id: uuid.UUID, session_id: uuid.UUID, jti: uuid.UUID, issued_at: datetime):
-        self.user_id = user_id
-        self.session_id = session_id
-        self.jti = jti
-        self.issued_at = issued_at
+class RefreshClaims(NamedTuple):
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    jti: uuid.UUID
 
 
 def decode_refresh_token(token: str) -> RefreshClaims:
@@ -101,7 +99,6 @@ def decode_refresh_token(token: str) -> RefreshClaims:
         user_id=parse_subject(claims),
         session_id=_uuid_claim(claims, "sid"),
         jti=_uuid_claim(claims, "jti"),
-        issued_at=claims.get("iat"),
     )
 
 
