@@ -78,13 +78,14 @@ def register_commands(app: Flask) -> None:
 
 def register_http_layer(app: Flask) -> None:
     """What every request passes through, and the endpoints that describe and watch the service."""
-    from . import cors, docs_ui, http_headers, logs, proxy, request_log
+    from . import cors, docs_ui, http_headers, logs, proxy, request_log, stateless
     from .extensions import api
     from .health import bp as health_bp
     from .health import checks
 
     logs.init_app(app)
     request_log.init_app(app)
+    stateless.init_app(app)
     http_headers.init_app(app)
     cors.init_app(app)
     proxy.init_app(app)

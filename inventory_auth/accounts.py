@@ -10,13 +10,22 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import sessions
-from .errors import BadRequest, ValidationFailed
+from .database import release_connection
+from .errors import USER_NOT_FOUND, BadRequest, NotFound, ValidationFailed
 from .extensions import db
 from .models import User
 from .security import password_policy
 from .security.passwords import hash_password
 
 EMAIL_TAKEN = "El correo electrónico ya está registrado"
+
+
+def get_user(user_id) -> User:
+    """The account with this id, to change it; 404 if it no longer exists."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(USER_NOT_FOUND)
+    return user
 
 
 def find_by_email(email: str) -> User | None:
@@ -37,6 +46,7 @@ def create_user(*, email: str, password: str, **fields) -> User:
     )
     if find_by_email(email) is not None:
         raise BadRequest(EMAIL_TAKEN)
+    release_connection()
     user = User(email=email, password_hash=hash_password(password), **fields)
     db.session.add(user)
     try:
@@ -54,7 +64,7 @@ def set_password(user: User, password: str, *, field: str = "new_password", comm
         password, field=field, email=user.email, first_name=user.first_name, last_name=user.last_name
     )
     user.password_hash = hash_password(password)
-    sessions.end_all(user, reason="password_changed")
+    sessions.end_all(user.id, reason="password_changed")
     if commit:
         db.session.commit()
 
@@ -62,18 +72,18 @@ def set_password(user: User, password: str, *, field: str = "new_password", comm
 def set_role(user: User, role: str) -> None:
     if user.role != role:
         user.role = role
-        sessions.end_all(user, reason="role_changed")
+        sessions.end_all(user.id, reason="role_changed")
     db.session.commit()
 
 
 def set_active(user: User, active: bool) -> None:
     user.is_active = active
     if not active:
-        sessions.end_all(user, reason="deactivated")
+        sessions.end_all(user.id, reason="deactivated")
     db.session.commit()
 
 
 def end_all_sessions(user: User) -> int:
-    ended = sessions.end_all(user, reason="revoked_by_admin")
+    ended = sessions.end_all(user.id, reason="revoked_by_admin")
     db.session.commit()
     return len(ended)

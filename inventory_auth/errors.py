@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 INVALID_TOKEN = "Token inválido o expirado"
+USER_NOT_FOUND = "Usuario no encontrado"
 VALIDATION_FAILED = "Los datos enviados no son válidos"
 
 # Spanish texts for the HTTP errors Werkzeug raises on its own.

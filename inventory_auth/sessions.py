@@ -102,8 +102,8 @@ def end_session(session_id: uuid.UUID, *, reason: str = "logout") -> None:
     end_sessions(AuthSession.id == session_id, reason=reason)
 
 
-def end_all(user: User, *, reason: str) -> list[uuid.UUID]:
-    return end_sessions(AuthSession.user_id == user.id, reason=reason)
+def end_all(user_id: uuid.UUID, *, reason: str) -> list[uuid.UUID]:
+    return end_sessions(AuthSession.user_id == user_id, reason=reason)
 
 
 def prune(user: User | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Read-only requests read without a transaction; writes always keep theirs."""
+"""The token check reads without a transaction; writes always keep theirs."""
 
 import pytest
 from sqlalchemy import event
@@ -10,7 +10,7 @@ from conftest import bearer, using_postgres
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="psycopg2's autocommit mode")
 
 
-def test_reads_autocommit_and_every_connection_returns_transactional(app, client, accounts):
+def test_token_checks_autocommit_and_every_connection_returns_transactional(app, client, accounts):
     _, token = accounts.token()
     seen, returned = [], []
     with app.app_context():
@@ -32,9 +32,11 @@ def test_reads_autocommit_and_every_connection_returns_transactional(app, client
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine, "checkin", on_checkin)
-    get_reads = [autocommit for verb, autocommit in seen[:1] + seen[-1:]]
-    assert get_reads == [True, True]
-    put_statements = seen[1:-1]
-    assert put_statements and all(autocommit is False for _, autocommit in put_statements)
-    assert any(verb == "UPDATE" for verb, _ in put_statements)
+    # GET, PUT, GET: each request starts with its token check, one statement in autocommit.
+    get_me, put_me, get_again = seen[:1], seen[1:-1], seen[-1:]
+    assert get_me == [("SELECT", True)] and get_again == [("SELECT", True)]
+    assert put_me[0] == ("SELECT", True)
+    writes = put_me[1:]
+    assert writes and all(autocommit is False for _, autocommit in writes)
+    assert any(verb == "UPDATE" for verb, _ in writes)
     assert returned and not any(returned)

@@ -1,6 +1,8 @@
-"""Security headers on every response, and CORS as CORS_ORIGINS says."""
+"""Security headers on every response, CORS as CORS_ORIGINS says, and no cookies."""
 
+import flask
 import pytest
+from flask.sessions import NullSession
 
 from inventory_auth import create_app
 from inventory_auth.config import ConfigurationError
@@ -105,3 +107,17 @@ def test_bad_http_settings_refuse_to_start(tmp_path, name, value):
     with pytest.raises(ConfigurationError, match=name):
         create_app(environ={"APP_ENV": "development", "SECRET_KEY": "k" * 40, name: value,
                             "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_no_cookie_session_is_ever_opened_or_sent(app, client, accounts):
+    _, token = accounts.token()
+    for response in (
+        client.get("/api/auth/me", headers=bearer(token)),
+        client.post("/api/auth/login", json={"email": "nadie@sena.edu.co", "password": "x" * 10}),
+        client.get("/api/health"),
+    ):
+        assert "Set-Cookie" not in response.headers
+    with app.test_request_context("/api/auth/me"):
+        assert isinstance(flask.session, NullSession)
+        with pytest.raises(RuntimeError):
+            flask.session["user"] = "someone"

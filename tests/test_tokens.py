@@ -184,3 +184,20 @@ def test_token_of_another_type_or_without_expiry_is_refused(client, real_claims,
     # (claims_for drops a claim given as None. A token with no `type` at all is read as an access
     # token by flask-jwt-extended itself, before the service sees it.)
     assert_refused(client, forge(claims_for(real_claims, **overrides)))
+
+
+def test_a_token_is_parsed_twice_per_request_not_four_times(client, accounts, monkeypatch):
+    """flask-jwt-extended alone parses it four times (unverified claims, unverified header, the
+    verified decode, the header again for `get_jwt_header`); the service's manager drops the two
+    unverified passes before verification (security/jwt_manager.py)."""
+    _, token = accounts.token()
+    parses = []
+    original = pyjwt.api_jws.PyJWS._load
+
+    def counting_load(self, jwt):
+        parses.append(jwt)
+        return original(self, jwt)
+
+    monkeypatch.setattr(pyjwt.api_jws.PyJWS, "_load", counting_load)
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    assert len(parses) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import accounts, sessions
+from ..database import release_connection
 from ..errors import BadRequest, Forbidden, Unauthorized
 from ..extensions import db
 from ..models import User
@@ -12,6 +13,7 @@ from ..models.types import utcnow
 from ..security import lockout
 from ..security.passwords import burn_verify, hash_password, needs_rehash, verify_password
 from ..security.roles import is_admin_general
+from ..security.token_user import TokenUser
 
 INVALID_CREDENTIALS = "Correo o contraseña incorrectos"
 INACTIVE_ACCOUNT = "La cuenta de usuario está inactiva"
@@ -27,6 +29,7 @@ def login(email: str, password: str) -> dict:
     open a session and record the login."""
     has_failures = lockout.check(email)  # 429 while the account waits; no password is checked
     user = accounts.find_by_email(email)
+    release_connection()
     if user is None:
         burn_verify(password)  # an unknown email costs what a wrong password costs
         lockout.record_failure(email)
@@ -34,10 +37,10 @@ def login(email: str, password: str) -> dict:
     if not verify_password(password, user.password_hash):
         lockout.record_failure(email)
         raise Unauthorized(INVALID_CREDENTIALS)
-    if has_failures:
-        lockout.clear(email)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if has_failures:
+        lockout.clear(email)
     if not user.is_active:
         db.session.commit()
         raise Forbidden(INACTIVE_ACCOUNT)
@@ -52,7 +55,7 @@ def refresh(refresh_token: str) -> dict:
     return sessions.refresh(refresh_token)
 
 
-def register(data: dict, actor: User | None) -> User:
+def register(data: dict, actor: TokenUser | None) -> User:
     """Self-registration creates only the roles in SELF_REGISTRATION_ROLES; an admin_general
     creates any."""
     role = data["role"]
@@ -61,7 +64,8 @@ def register(data: dict, actor: User | None) -> User:
     return accounts.create_user(**data)
 
 
-def update_profile(user: User, changes: dict) -> User:
+def update_profile(user_id, changes: dict) -> User:
+    user = accounts.get_user(user_id)
     for name, value in changes.items():
         setattr(user, name, value)
     user.updated_at = utcnow()
@@ -69,8 +73,10 @@ def update_profile(user: User, changes: dict) -> User:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> dict:
+def change_password(user_id, current_password: str, new_password: str) -> dict:
     """Replace the password and end every session; the caller gets a fresh pair to go on with."""
+    user = accounts.get_user(user_id)
+    release_connection()
     if not verify_password(current_password, user.password_hash):
         raise BadRequest(WRONG_CURRENT_PASSWORD)
     accounts.set_password(user, new_password, commit=False)
@@ -85,7 +91,7 @@ def logout(session_id) -> dict:
     return {"message": LOGGED_OUT}
 
 
-def logout_all(user: User) -> dict:
-    sessions.end_all(user, reason="logout_all")
+def logout_all(user_id) -> dict:
+    sessions.end_all(user_id, reason="logout_all")
     db.session.commit()
     return {"message": LOGGED_OUT_ALL}

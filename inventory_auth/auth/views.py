@@ -61,7 +61,7 @@ def register(data):
 @bp.response(200, UserSchema)
 def get_me():
     """The profile of the token's user."""
-    return current_user
+    return get_current_user()
 
 
 @bp.put("/me")
@@ -72,7 +72,7 @@ def get_me():
 @bp.response(200, UserSchema)
 def update_me(changes):
     """Change the caller's own profile fields."""
-    return service.update_profile(current_user, changes)
+    return service.update_profile(current_user.id, changes)
 
 
 @bp.post("/me/change-password")
@@ -83,7 +83,7 @@ def update_me(changes):
 @bp.response(200, PasswordChangedSchema)
 def change_password(data):
     """Replace the caller's password, given the current one; ends every other session."""
-    return service.change_password(current_user, data["current_password"], data["new_password"])
+    return service.change_password(current_user.id, data["current_password"], data["new_password"])
 
 
 @bp.post("/logout")
@@ -101,4 +101,4 @@ def logout():
 @bp.response(200, MessageSchema)
 def logout_all():
     """End every session of the caller, on every device."""
-    return service.logout_all(current_user)
+    return service.logout_all(current_user.id)

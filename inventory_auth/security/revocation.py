@@ -21,13 +21,12 @@ import uuid
 
 import redis
 from flask import current_app
-from sqlalchemy import and_, select
 
-from ..database import read_without_transaction
+from ..database import read_connection
 from ..errors import ServiceUnavailable
-from ..extensions import db
-from ..models import AuthSession, User
 from ..redis_client import get_redis
+from . import token_user
+from .token_user import TokenUser
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +55,8 @@ def publish(session_ids) -> None:
         raise ServiceUnavailable() from None
 
 
-def load_user(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[User | None, bool]:
+def load_user(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     """The token's user (None if deleted) and whether its session is still alive."""
-    read_without_transaction()
     client = get_redis()
     if client is not None:
         try:
@@ -72,24 +70,21 @@ def load_user(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[User | None, b
             log.error("cannot check session revocation in Redis: %s", error)
             raise ServiceUnavailable() from None
         if revoked:
-            return db.session.get(User, user_id), False
+            return _user_only(user_id), False
         if complete_since is not None and time.time() - int(complete_since) > _entry_ttl_seconds():
-            return db.session.get(User, user_id), True
+            return _user_only(user_id), True
         # Redis may have lost revocations that still matter: the database decides, below.
 
-    # One round trip: the user, and its session row if it exists and is not revoked.
-    row = db.session.execute(
-        select(User, AuthSession.id)
-        .outerjoin(
-            AuthSession,
-            and_(
-                AuthSession.id == session_id,
-                AuthSession.user_id == User.id,
-                AuthSession.revoked_at.is_(None),
-            ),
-        )
-        .where(User.id == user_id)
-    ).first()
+    with read_connection() as connection:
+        row = connection.execute(
+            token_user.USER_AND_LIVE_SESSION, {"user_id": user_id, "session_id": session_id}
+        ).first()
     if row is None:
         return None, False
-    return row[0], row[1] is not None
+    return token_user.from_row(row), row.live_session_id is not None
+
+
+def _user_only(user_id: uuid.UUID) -> TokenUser | None:
+    with read_connection() as connection:
+        row = connection.execute(token_user.USER, {"user_id": user_id}).first()
+    return None if row is None else token_user.from_row(row)

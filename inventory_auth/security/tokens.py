@@ -22,12 +22,11 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt
 from jwt.exceptions import PyJWTError
 
-from ..errors import INVALID_TOKEN, NotFound, Unauthorized, error_response
+from ..errors import INVALID_TOKEN, USER_NOT_FOUND, NotFound, Unauthorized, error_response
 from ..extensions import jwt
 from ..models import AuthSession, User
 from . import revocation
-
-USER_NOT_FOUND = "Usuario no encontrado"
+from .token_user import TokenUser
 
 
 def issue_access_token(user: User, session: AuthSession) -> str:
@@ -103,7 +102,7 @@ def decode_refresh_token(token: str) -> RefreshClaims:
 
 
 @jwt.user_lookup_loader
-def load_token_user(jwt_header, claims) -> User:
+def load_token_user(jwt_header, claims) -> TokenUser:
     # flask-jwt-extended takes a token of any `type` but "refresh" for an access token, and PyJWT
     # lets a token without `exp` live for ever. This service signs neither.
     if claims.get("type") != "access" or "exp" not in claims:
