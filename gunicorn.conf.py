@@ -10,13 +10,22 @@ import os
 _port = os.environ.get("PORT") or os.environ.get("APP_PORT") or 8001
 bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{_port}"  # noqa: S104 (a container's service)
 
-# Worker processes: WEB_CONCURRENCY (the platform convention), else one per core.
+# Worker processes: WEB_CONCURRENCY (the platform convention), else one per core. GET /me is
+# Python work under the GIL, so it needs a process per core; more processes than cores measured no
+# better (docs/benchmarks.md, "Worker layout").
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
 
-# Threads per worker. Login spends its time in PBKDF2, which releases the GIL, and /me waits on
-# the database: threads let one worker overlap both without a process per request.
+# Threads per worker: 16, measured. A worker serves only the keep-alive connections it accepted,
+# and the kernel hands them out unevenly (15 and 1 of 16 happen). Login is PBKDF2, which releases
+# the GIL, so the hashes of all threads share the cores fairly, but a worker with more connections
+# than threads queues the surplus behind whole hashes: with 4 threads a login's p99 was 1.4-1.7x
+# its queue time at 16 connections, with 16 threads 1.06x. GET /me loses nothing at 16
+# connections and ~8% at 256 (more threads contend for the GIL); 64 and 128 threads cost /me
+# 15-25% and ran out of pooled connections under login floods. Each thread holds at most one
+# database connection at a time, and none while it hashes: keep DATABASE_POOL_SIZE +
+# DATABASE_MAX_OVERFLOW (8 + 8 by default) at least this number.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 16)
 
 # A worker stuck longer than this is killed and replaced by the master.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)

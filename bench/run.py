@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import secrets
@@ -388,8 +389,10 @@ class Bench:
         duration = self.o.duration
         rps = self.rps_at_min.get(scenario.name)
         if scenario.cpu_bound and rps:
-            duration = max(duration, min(self.o.max_duration, self.o.steady_factor * connections / rps))
-        return round(duration)
+            # 10% over the planned queue: the run's own throughput, which judges it, may be lower.
+            planned = self.o.steady_factor * connections / rps * 1.1
+            duration = max(duration, min(self.o.max_duration, planned))
+        return math.ceil(duration)
 
     def print_record(self, r: dict) -> None:
         w = r["wrk"]
