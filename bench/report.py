@@ -119,11 +119,12 @@ def targets(results) -> list[tuple[str, str, bool | None]]:
             if not run:
                 continue
             rps = run["wrk"]["rps"]
+            adjacent = (run.get("verify") or {}).get("login_limit_rps") or limit
             rows.append(
                 (
-                    f"{name} ≥ {LOGIN_SHARE:.0%} of cores/verify ({limit:.2f}/s), c={c}",
-                    f"{rps:.2f}/s = {rps / limit:.0%}",
-                    rps >= LOGIN_SHARE * limit,
+                    f"{name} ≥ {LOGIN_SHARE:.0%} of cores/verify, c={c}",
+                    f"{rps:.2f}/s = {rps / adjacent:.0%} of {adjacent:.2f}/s (verify measured right before)",
+                    rps >= LOGIN_SHARE * adjacent,
                 )
             )
             queue = queue_time_s(run)
@@ -140,25 +141,22 @@ def targets(results) -> list[tuple[str, str, bool | None]]:
                 )
         wrong, unknown = table.get(("login_wrong", c)), table.get(("login_unknown", c))
         if wrong and unknown:
+            # Cost is what a request takes from the machine: worker CPU per request and throughput.
+            # The p50 is shown but not judged: in a closed loop it is the queue ahead of a request,
+            # which follows how wrk's connections fell on the workers, not the request's work.
             pw, pu = wrong["wrk"]["latency_ms"]["p50"], unknown["wrk"]["latency_ms"]["p50"]
             rw, ru = wrong["wrk"]["rps"], unknown["wrk"]["rps"]
-            ok = abs(pu - pw) <= SAME_COST * pw and abs(ru - rw) <= SAME_COST * rw
+            cw, cu = cpu_per_request_ms(wrong), cpu_per_request_ms(unknown)
+            ok = abs(ru - rw) <= SAME_COST * rw and bool(cw and cu) and abs(cu - cw) <= SAME_COST * cw
+            cpu_text = f"{cu:.1f} vs {cw:.1f} ms ({cu / cw - 1:+.1%})" if cw and cu else "unknown"
             rows.append(
                 (
                     f"unknown email costs what a wrong password costs (±{SAME_COST:.0%}), c={c}",
-                    f"p50 {ms(pu)} vs {ms(pw)} ms; {ru:.2f} vs {rw:.2f} req/s",
+                    f"worker CPU per request {cpu_text}; {ru:.2f} vs {rw:.2f} req/s "
+                    f"(p50 {ms(pu)} vs {ms(pw)} ms)",
                     ok,
                 )
             )
-            cw, cu = cpu_per_request_ms(wrong), cpu_per_request_ms(unknown)
-            if cw and cu:
-                rows.append(
-                    (
-                        f"(noise-robust view) worker CPU per request, unknown email vs wrong password, c={c}",
-                        f"{cu:.1f} vs {cw:.1f} ms ({cu / cw - 1:+.1%})",
-                        "info",
-                    )
-                )
     for r in runs:
         rows.append(
             (

@@ -205,9 +205,11 @@ def engine_options(url: str, environ) -> dict:
         # No `SELECT 1` before every checkout (a round trip per request): a connection the server
         # dropped fails its request with 503 and SQLAlchemy then replaces the whole pool.
         "pool_pre_ping": _env(environ, "DATABASE_POOL_PRE_PING", "false").lower() == "true",
-        # 8 kept + 8 under load = gunicorn's 16 threads per worker, each holding at most one.
-        "pool_size": _int(environ, "DATABASE_POOL_SIZE", 8),
-        "max_overflow": _int(environ, "DATABASE_MAX_OVERFLOW", 8),
+        # One kept connection per gunicorn thread (16), each thread holding at most one at a time:
+        # no request waits for a connection, and none is opened and closed per request, as
+        # overflow connections are (docs/benchmarks.md, "Worker layout").
+        "pool_size": _int(environ, "DATABASE_POOL_SIZE", 16),
+        "max_overflow": _int(environ, "DATABASE_MAX_OVERFLOW", 4),
         "pool_timeout": _int(environ, "DATABASE_POOL_TIMEOUT", 2),
         "pool_recycle": 1800,
         "connect_args": {

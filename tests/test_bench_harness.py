@@ -162,15 +162,22 @@ def _run(scenario, connections, rps, p50_ms, p99_ms, duration=15, statuses=None,
     }
 
 
+def _cpu_bound(run, verify_limit, worker_cpu_ms):
+    """A login run with the verify reference measured right before it and its workers' CPU."""
+    run["verify"] = {"login_limit_rps": verify_limit}
+    run["cpu"] = {"workers_s": worker_cpu_ms / 1000 * run["wrk"]["requests"]}
+    return run
+
+
 def test_targets_are_judged_against_the_references_of_the_same_run():
     results = {
-        "verify": {"login_limit_rps": 10.0},
+        "verify": {"login_limit_rps": 10.0},  # at the start; each login run has its own below
         "runs": [
             _run("floor", 16, 5000, 3, 10, label="reference"),
             _run("me", 16, 2000, 8, 30),
-            _run("login_ok", 16, 9.5, 1600, 1900, duration=60),
-            _run("login_wrong", 16, 8.0, 2000, 2100, duration=60),
-            _run("login_unknown", 16, 9.9, 1500, 1700, duration=60),
+            _cpu_bound(_run("login_ok", 16, 9.5, 1600, 1900, duration=60), 10.0, 210),
+            _cpu_bound(_run("login_wrong", 16, 8.0, 2000, 2100, duration=60), 8.5, 250),
+            _cpu_bound(_run("login_unknown", 16, 9.9, 1500, 1700, duration=60), 11.5, 200),
         ],
         "memory_after_warmup": {"1": {"VmHWM": 1000}, "2": {"VmHWM": 1000}},
         "memory_after_run": {"1": {"VmHWM": 1099}, "3": {"VmHWM": 900}},
@@ -178,12 +185,25 @@ def test_targets_are_judged_against_the_references_of_the_same_run():
     verdicts = {name: ok for name, _, ok in report.targets(results)}
     assert verdicts["GET /me ≥ 60% of the floor, c=16"] is False  # 2000 < 0.6 × 5000
     assert verdicts["GET /me ≥ 1200 req/s, c=16"] is True
-    assert verdicts["login_ok ≥ 90% of cores/verify (10.00/s), c=16"] is True
-    assert verdicts["login_wrong ≥ 90% of cores/verify (10.00/s), c=16"] is False
+    assert verdicts["login_ok ≥ 90% of cores/verify, c=16"] is True  # 9.5 ≥ 0.9 × 10
+    assert verdicts["login_wrong ≥ 90% of cores/verify, c=16"] is True  # 8.0 ≥ 0.9 × 8.5, not × 10
+    assert verdicts["login_unknown ≥ 90% of cores/verify, c=16"] is False  # 9.9 < 0.9 × 11.5
     assert verdicts["login_ok p99 ≤ 1.2× queue time (connections / req/s), c=16"] is True
+    # 200 vs 250 ms of worker CPU per request, 9.9 vs 8.0 req/s: not the same cost.
     assert verdicts["unknown email costs what a wrong password costs (±10%), c=16"] is False
     assert verdicts["peak RSS of worker 1 within 10% of its value after warm-up"] is True
     assert verdicts["worker 2 alive for the whole run"] is False
+
+
+def test_same_cost_is_judged_on_worker_cpu_and_throughput_not_on_the_queue_position():
+    wrong = _cpu_bound(_run("login_wrong", 256, 14.0, 16700, 20000, duration=40), 16.0, 140)
+    unknown = _cpu_bound(_run("login_unknown", 256, 14.2, 12700, 23000, duration=40), 16.0, 138)
+    results = {"verify": {"login_limit_rps": 16.0}, "runs": [wrong, unknown]}
+    verdicts = {name: ok for name, _, ok in report.targets(results)}
+    assert verdicts["unknown email costs what a wrong password costs (±10%), c=256"] is True
+    unknown["cpu"]["workers_s"] *= 1.2
+    verdicts = {name: ok for name, _, ok in report.targets(results)}
+    assert verdicts["unknown email costs what a wrong password costs (±10%), c=256"] is False
 
 
 def test_a_run_shorter_than_twice_its_queue_time_is_not_judged_on_p99():

@@ -1,0 +1,132 @@
+"""GET /api/auth/me through the application alone: no HTTP server, no load generator.
+
+    .venv/bin/python -m bench.inprocess [--requests 5000] [--profile 40]
+
+Builds the application on a fresh PostgreSQL database (`inventory_auth_inprocess` on
+`BENCH_POSTGRES_URL`, dropped at the end), registers and signs in one user, then calls the WSGI
+application directly with that user's token, one request after another in this thread. It prints
+the CPU time and wall time per request: the application's own cost, which the HTTP benchmark
+(`python -m bench`) can only show mixed with gunicorn's, wrk's and PostgreSQL's. Use it to weigh a
+change to the hot path in a minute; judge the result with the full benchmark. `--profile N` adds
+cProfile's N most expensive functions (cumulative), measured on a separate pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import secrets
+import time
+
+from werkzeug.test import EnvironBuilder
+
+from . import database
+
+DATABASE = "inventory_auth_inprocess"
+EMAIL = "medicion@sena.edu.co"
+PASSWORD = database.PASSWORD
+
+
+def build_app(url: str):
+    from flask_migrate import upgrade
+
+    from inventory_auth import create_app
+
+    app = create_app(
+        environ={
+            "APP_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATABASE_URL": url,
+            "RATE_LIMITS_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
+        }
+    )
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+    return app
+
+
+def signed_in_token(app) -> str:
+    client = app.test_client()
+    registered = client.post(
+        "/api/auth/register",
+        json={"email": EMAIL, "password": PASSWORD, "first_name": "Medición", "last_name": "Local",
+              "role": "student"},
+    )
+    if registered.status_code != 201:
+        raise RuntimeError(f"register answered {registered.status_code}: {registered.get_json()}")
+    login = client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    if login.status_code != 200:
+        raise RuntimeError(f"login answered {login.status_code}: {login.get_json()}")
+    return login.get_json()["access_token"]
+
+
+def caller(app, token: str):
+    environ = EnvironBuilder(path="/api/auth/me", headers={"Authorization": f"Bearer {token}"}).get_environ()
+
+    def call() -> None:
+        statuses = []
+        body = app.wsgi_app(dict(environ), lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(body)
+        body.close()
+        if not statuses[0].startswith("200"):
+            raise RuntimeError(f"GET /me answered {statuses[0]}")
+
+    return call
+
+
+def measure(call, requests: int) -> dict:
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(requests):
+        call()
+    return {
+        "requests": requests,
+        "cpu_us_per_request": (time.process_time() - cpu) / requests * 1e6,
+        "wall_us_per_request": (time.perf_counter() - wall) / requests * 1e6,
+    }
+
+
+def profile(call, requests: int, top: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        call()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    options = parser.parse_args(argv)
+
+    url = database.recreate(DATABASE)
+    try:
+        app = build_app(url)
+        call = caller(app, signed_in_token(app))
+        for _ in range(options.warmup):
+            call()
+        result = measure(call, options.requests)
+        print(
+            f"GET /api/auth/me in-process, {result['requests']} requests: "
+            f"{result['cpu_us_per_request']:.0f} us CPU, {result['wall_us_per_request']:.0f} us wall "
+            "per request"
+        )
+        if options.profile:
+            print(profile(call, min(options.requests, 2000), options.profile))
+        with app.app_context():
+            from inventory_auth.extensions import db
+
+            db.engine.dispose()
+    finally:
+        database.drop(DATABASE)
+
+
+if __name__ == "__main__":
+    main()
