@@ -57,6 +57,7 @@ def gunicorn_settings(env: dict) -> dict:
         "keepalive": config.keepalive,
         "accesslog": config.accesslog,
         "preload_app": config.preload_app,
+        "reuse_port": config.reuse_port,
     }
 
 

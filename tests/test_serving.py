@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def gunicorn_settings(monkeypatch, **environ):
-    for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND_HOST"):
+    for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND_HOST",
+                 "GUNICORN_REUSE_PORT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -37,3 +38,18 @@ def test_workers_from_web_concurrency_else_cores(monkeypatch):
 
     assert gunicorn_settings(monkeypatch)["workers"] == multiprocessing.cpu_count()
     assert gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
+
+
+def test_a_socket_per_worker_only_where_the_kernel_hands_over_a_closing_ones_queue(monkeypatch):
+    try:
+        migrates = Path("/proc/sys/net/ipv4/tcp_migrate_req").read_text().strip() == "1"
+    except OSError:
+        migrates = False
+    assert gunicorn_settings(monkeypatch)["reuse_port"] is migrates
+    assert gunicorn_settings(monkeypatch, GUNICORN_REUSE_PORT="true")["reuse_port"] is True
+    assert gunicorn_settings(monkeypatch, GUNICORN_REUSE_PORT="false")["reuse_port"] is False
+
+
+def test_threads_default_to_the_measured_sixteen(monkeypatch):
+    assert gunicorn_settings(monkeypatch)["threads"] == 16
+    assert gunicorn_settings(monkeypatch, GUNICORN_THREADS="4")["threads"] == 4
