@@ -29,6 +29,8 @@ import statistics
 import time
 from datetime import UTC, datetime
 
+from inventory_auth.config import engine_options
+
 from .harness import (
     ROOT,
     FreshDatabase,
@@ -48,7 +50,8 @@ from .harness import (
 
 THREADS = 8
 WORKERS = 2
-POOL_BOUND = WORKERS * (5 + 5)  # DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, the defaults
+_POOL = engine_options("postgresql+psycopg2://", {})  # DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW defaults
+POOL_BOUND = WORKERS * (_POOL["pool_size"] + _POOL["max_overflow"])
 DOC = ROOT / "docs" / "reliability.md"
 
 
