@@ -38,7 +38,10 @@ def release_connection() -> None:
     keep a connection idle in a transaction, out of reach of the worker's other threads; the next
     statement checks one out again.
     """
-    db.session.commit()
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("release_connection() with unsaved changes: they would be committed early")
+    session.commit()
 
 
 def _restore_transactions(dbapi_connection, connection_record):

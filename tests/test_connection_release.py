@@ -59,3 +59,41 @@ def test_change_password_hashes_without_a_connection(client, accounts, connectio
     )
     assert response.status_code == 200, response.get_json()
     assert connections_during_hashes == [0, 0]  # the verification, then the new hash
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [("GET", "/api/auth/me", None), ("PUT", "/api/auth/me", {"phone": "3001234567"}),
+     ("POST", "/api/auth/logout-all", None)],
+)
+def test_a_request_never_holds_two_connections(app, client, accounts, method, path, body):
+    """The token check hands its connection back before the view takes one."""
+    from sqlalchemy import event
+
+    _, token = accounts.token()
+    with app.app_context():
+        engine = db.engine
+    held = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        held.append(engine.pool.checkedout())
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.open(path, method=method, json=body, headers=bearer(token))
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200, response.get_json()
+    assert held and max(held) == 1
+
+
+def test_release_refuses_to_commit_unsaved_changes(app):
+    from inventory_auth.database import release_connection
+    from inventory_auth.models import User
+
+    with app.app_context():
+        db.session.add(User(email="x@sena.edu.co", password_hash="x", first_name="X", last_name="Y",
+                            role="student"))
+        with pytest.raises(RuntimeError):
+            release_connection()
+        db.session.rollback()

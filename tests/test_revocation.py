@@ -100,3 +100,48 @@ def test_revocations_survive_redis_coming_back_empty(make_app):
     other = helper.login(body["user"]["email"])
     assert client.get("/api/auth/me", headers=bearer(other["access_token"])).status_code == 200
     assert client.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 401
+
+
+@needs_redis
+def test_when_redis_decides_the_session_the_user_is_still_checked(make_app, monkeypatch):
+    """Redis complete for longer than a token lifetime: the session is looked up there and the
+    database reads only the user (`revocation._user_only`). The user's own state still refuses
+    its tokens: deactivated or with another role is 401, deleted is 404."""
+    import time
+
+    from sqlalchemy import text
+
+    from inventory_auth.extensions import db
+    from inventory_auth.security import revocation
+
+    store = redis.Redis.from_url(REDIS_URL)
+    store.set(revocation.COMPLETE_SINCE_KEY, int(time.time()) - 24 * 3600)
+    user_only_reads = []
+    original = revocation._user_only
+    monkeypatch.setattr(revocation, "_user_only", lambda user_id: user_only_reads.append(user_id)
+                        or original(user_id))
+    try:
+        app = make_app(REDIS_URL=REDIS_URL)
+        client = app.test_client()
+        helper = Accounts(client)
+        users = [helper.register(email=f"{uuid.uuid4().hex[:8]}@sena.edu.co") for _ in range(4)]
+        tokens = [helper.login(user["email"])["access_token"] for user in users]
+        for user, token in zip(users, tokens, strict=True):
+            response = client.get("/api/auth/me", headers=bearer(token))
+            assert response.status_code == 200 and response.get_json()["id"] == user["id"]
+        assert len(user_only_reads) == 4
+
+        # Changed behind the API's back (no session ended): only the user row says so.
+        with app.app_context():
+            for statement, user in (
+                ("UPDATE users SET is_active = false WHERE id = :id", users[0]),
+                ("UPDATE users SET role = 'instructor' WHERE id = :id", users[1]),
+                ("DELETE FROM users WHERE id = :id", users[2]),
+            ):
+                db.session.execute(text(statement), {"id": uuid.UUID(user["id"])})
+            db.session.commit()
+        statuses = [client.get("/api/auth/me", headers=bearer(token)).status_code for token in tokens]
+        assert statuses == [401, 401, 404, 200]
+        assert len(user_only_reads) == 8
+    finally:
+        store.delete(revocation.COMPLETE_SINCE_KEY)

@@ -201,3 +201,33 @@ def test_a_token_is_parsed_twice_per_request_not_four_times(client, accounts, mo
     monkeypatch.setattr(pyjwt.api_jws.PyJWS, "_load", counting_load)
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
     assert len(parses) == 2
+
+
+def test_an_expired_token_still_reaches_the_library_callbacks_with_its_claims(app, real_claims):
+    from flask_jwt_extended import decode_token
+
+    past = datetime.now(UTC) - timedelta(hours=1)
+    token = forge(claims_for(real_claims, iat=past, nbf=past, exp=past + timedelta(minutes=30)))
+    with app.app_context():
+        with pytest.raises(pyjwt.ExpiredSignatureError) as refused:
+            decode_token(token)
+        assert refused.value.jwt_header["alg"] == "HS256"
+        assert refused.value.jwt_data["sub"] == real_claims["sub"]
+        assert decode_token(token, allow_expired=True)["sid"] == real_claims["sid"]
+
+
+def test_a_registered_key_callback_gets_the_library_path(app, client, accounts, monkeypatch):
+    """The single-decode path assumes the one configured key; with a key callback, the library's
+    own decoding (which hands the callback the unverified claims) runs instead."""
+    from inventory_auth.extensions import jwt as manager
+
+    _, token = accounts.token()
+    seen = []
+
+    def key_for(header, claims):
+        seen.append((header["alg"], claims["type"]))
+        return TEST_SECRET
+
+    monkeypatch.setattr(manager, "_decode_key_callback", key_for)
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    assert seen == [("HS256", "access")]

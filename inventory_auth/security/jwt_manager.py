@@ -1,13 +1,15 @@
 """flask-jwt-extended's JWTManager, verifying each incoming token with one decode.
 
-The stock manager decodes every token three times before verifying it: the claims and the header
-unverified, for key-choosing callbacks, then the whole token with its key. This service has one
-key (`SECRET_KEY`) and registers no such callback, so the unverified passes only cost time: with
-PyJWT's strict segment checks they were about 40% of the CPU a GET /me spends on its token
-(docs/benchmarks.md). This subclass keeps the library's verification (`_decode_jwt`: signature,
-algorithm, `exp`/`nbf`/`iat` with the configured leeway, the identity claim) and only drops the
-two unverified decodes. An expired token still carries its header and claims on the exception, as
-flask-jwt-extended's expired-token callback expects.
+The stock manager parses every token four times: the claims and the header unverified (only to
+hand them to a key-choosing callback), then the verified decode, then the header once more (for
+`get_jwt_header`). This service has one key (`SECRET_KEY`) and registers no key callback, so the
+two unverified parses only cost time: with PyJWT's strict segment checks, which walk every
+character of the token in Python, they were about 40% of the CPU a GET /me spent on its token
+(docs/benchmarks.md). This subclass skips them and keeps the library's verification
+(`_decode_jwt`: signature, algorithm, `exp`/`nbf`/`iat` with the configured leeway, the identity
+claim). Should a key callback ever be registered, the library's own path runs instead. An expired
+token still carries its header and claims on the exception, as flask-jwt-extended's expired-token
+callback expects.
 
 Tied to flask-jwt-extended's internals (`_decode_jwt_from_config`, `_decode_jwt`), which is why
 the version is pinned; tests/test_tokens.py runs the whole attacker's token matrix through it.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import jwt as pyjwt
 from flask_jwt_extended import JWTManager as _LibraryJWTManager
 from flask_jwt_extended.config import config
+from flask_jwt_extended.default_callbacks import default_decode_key_callback
 from flask_jwt_extended.tokens import _decode_jwt
 
 
@@ -25,6 +28,8 @@ class JWTManager(_LibraryJWTManager):
     def _decode_jwt_from_config(
         self, encoded_token: str, csrf_value=None, allow_expired: bool = False
     ) -> dict:
+        if self._decode_key_callback is not default_decode_key_callback:
+            return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
         kwargs = {
             "algorithms": config.decode_algorithms,
             "audience": config.decode_audience,
