@@ -109,7 +109,7 @@ def test_when_redis_decides_the_session_the_user_is_still_checked(make_app, monk
     its tokens: deactivated or with another role is 401, deleted is 404."""
     import time
 
-    from sqlalchemy import text
+    from sqlalchemy import Uuid, bindparam, text
 
     from inventory_auth.extensions import db
     from inventory_auth.security import revocation
@@ -138,7 +138,8 @@ def test_when_redis_decides_the_session_the_user_is_still_checked(make_app, monk
                 ("UPDATE users SET role = 'instructor' WHERE id = :id", users[1]),
                 ("DELETE FROM users WHERE id = :id", users[2]),
             ):
-                db.session.execute(text(statement), {"id": uuid.UUID(user["id"])})
+                typed = text(statement).bindparams(bindparam("id", type_=Uuid))
+                db.session.execute(typed, {"id": uuid.UUID(user["id"])})
             db.session.commit()
         statuses = [client.get("/api/auth/me", headers=bearer(token)).status_code for token in tokens]
         assert statuses == [401, 401, 404, 200]
