@@ -18,9 +18,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
 # Threads per worker: 16, measured. A worker serves only the keep-alive connections it accepted,
 # and the kernel hands them out unevenly (15 and 1 of 16 happen). Login is PBKDF2, which releases
 # the GIL, so the hashes of all threads share the cores fairly, but a worker with more connections
-# than threads queues the surplus behind whole hashes: with 4 threads a login's p99 was 1.4-1.7x
-# its queue time at 16 connections, with 16 threads 1.06x. GET /me costs ~5-8% more worker CPU
-# per request (more threads contend for the GIL); 64 and 128 threads cost it 15-25% and, with a
+# than threads queues the surplus behind whole hashes: with 4 threads a login's p99 was 1.3-1.7x
+# its queue time at 16 connections, with 16 threads 1.05-1.07x. GET /me costs up to ~8% more worker
+# CPU per request (more threads contend for the GIL); 64 and 128 threads cost it 15-25% and, with a
 # pool of 8, ran out of connections under login floods. Each thread holds at most one database
 # connection at a time, and none while it hashes: keep DATABASE_POOL_SIZE (16 by default) at
 # least this number, or threads beyond it open and close a connection per request.

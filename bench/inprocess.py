@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import secrets
 import time
@@ -30,22 +31,17 @@ PASSWORD = database.PASSWORD
 
 
 def build_app(url: str):
-    from flask_migrate import upgrade
-
     from inventory_auth import create_app
 
-    app = create_app(
-        environ={
-            "APP_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "DATABASE_URL": url,
-            "RATE_LIMITS_ENABLED": "false",
-            "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
-        }
-    )
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-    return app
+    settings = {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": url,
+        "RATE_LIMITS_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
+    }
+    database.upgrade({**os.environ, **settings})
+    return create_app(environ=settings)
 
 
 def signed_in_token(app) -> str:

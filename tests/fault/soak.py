@@ -89,8 +89,10 @@ def main(report) -> None:
     sample_every = args.sample_seconds or max(5.0, args.minutes * 60 / 20)
     started_at = datetime.now(UTC)
 
-    service_settings = {"workers": WORKERS, "threads": SERVICE_THREADS}
-    with FreshDatabase() as database, Service(database.url, **service_settings) as service:
+    with (
+        FreshDatabase() as database,
+        Service(database.url, workers=WORKERS, threads=SERVICE_THREADS) as service,
+    ):
         service.migrate()
         service.start()
         users = register_and_login(service.port, THREADS, "soak")
