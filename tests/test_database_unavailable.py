@@ -1,7 +1,7 @@
 """The database unreachable: every endpoint that needs it answers the contract's 503, never a 500.
 
 The app here points at a PostgreSQL port where nothing listens (connection refused at once), the
-fast end of an outage; tests/fault/db_outage.py stops a real server under load.
+fast end of an outage; fault/db_outage.py stops a real server under load.
 """
 
 from __future__ import annotations

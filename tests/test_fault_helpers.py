@@ -1,11 +1,11 @@
-"""The pure logic of the fault scenarios (tests/fault/), which run outside CI: the bookkeeping
+"""The pure logic of the fault scenarios (fault/), which run outside CI: the bookkeeping
 that decides PASS or FAIL must not break unnoticed."""
 
 import pytest
 
-from tests.fault import soak
-from tests.fault.db_outage import PasswordChanger
-from tests.fault.harness import Answer, Record, percentile, summarize
+from fault import soak
+from fault.db_outage import PasswordChanger
+from fault.harness import Answer, Record, percentile, summarize
 
 
 def test_percentile_and_summary():

@@ -79,7 +79,7 @@ def test_unreachable_redis_fails_closed(make_app):
 
 @needs_redis
 def test_revocations_survive_redis_coming_back_empty(make_app):
-    """Found by tests/fault/redis_outage.py: a Redis restarted without its data used to forget
+    """Found by fault/redis_outage.py: a Redis restarted without its data used to forget
     every revocation, and logged-out tokens worked again for the rest of their lifetime."""
     from inventory_auth.security.revocation import COMPLETE_SINCE_KEY, KEY_PREFIX
 

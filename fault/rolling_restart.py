@@ -1,6 +1,6 @@
 """A rolling restart (`kill -HUP` the gunicorn master) under load.
 
-    .venv/bin/python -m tests.fault.rolling_restart [--restarts 2]
+    .venv/bin/python -m fault.rolling_restart [--restarts 2]
 
 The service (2 workers × 4 threads) on a fresh database of the machine's PostgreSQL, eight load
 threads, each a signed-in user (GET /me, PUT /me, refresh, a login now and then, registrations).

@@ -1,6 +1,6 @@
 """A gunicorn worker is SIGKILLed under load.
 
-    .venv/bin/python -m tests.fault.worker_crash [--kills 3]
+    .venv/bin/python -m fault.worker_crash [--kills 3]
 
 The service (2 workers × 4 threads) on a fresh database of the machine's PostgreSQL, eight load
 threads (GET /me, PUT /me, logins, registrations of new accounts). `--kills` times, one worker is

@@ -1,6 +1,6 @@
 """Soak: mixed traffic at about 70% of measured capacity for ten minutes.
 
-    .venv/bin/python -m tests.fault.soak [--minutes 10] [--fraction 0.7] [--write]
+    .venv/bin/python -m fault.soak [--minutes 10] [--fraction 0.7] [--write]
 
 The service (2 workers × 4 threads, production password hashing) on a fresh database of the
 machine's PostgreSQL. Each of eight load threads is a signed-in user making one request at a

@@ -1,6 +1,6 @@
 """Redis (REDIS_URL configured) stops under load, then comes back.
 
-    .venv/bin/python -m tests.fault.redis_outage [--outage-seconds 8]
+    .venv/bin/python -m fault.redis_outage [--outage-seconds 8]
 
 The service (2 workers × 4 threads) on a fresh database of the machine's PostgreSQL, with
 REDIS_URL pointing at a private redis-server (no persistence) and LOGIN_RATE_LIMIT lowered to

@@ -1,6 +1,6 @@
 """PostgreSQL stops under load, then comes back.
 
-    .venv/bin/python -m tests.fault.db_outage [--outage-seconds 8] [--mode fast|immediate]
+    .venv/bin/python -m fault.db_outage [--outage-seconds 8] [--mode fast|immediate]
 
 A private PostgreSQL cluster serves the service (2 workers × 4 threads). Eight load threads run:
 readers (GET /me, PUT /me, a login now and then), one registering new accounts, and two changing
