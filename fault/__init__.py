@@ -9,5 +9,7 @@ One script per scenario, each run with one command from the repository root:
     .venv/bin/python -m fault.soak [--minutes 10]
 
 Each prints its measured figures and PASS or FAIL, and exits non-zero on failure. They need
-minutes and real servers, so CI does not run them (they live outside `tests/`, next to `bench/`). `harness.py` holds what they share; docs/reliability.md reports what they showed.
+minutes and real servers, so CI does not run them (they live outside `tests/`,
+next to `bench/`). `harness.py` holds what they share; docs/reliability.md reports what they
+showed.
 """
