@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import web
 from .config import load_config
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
@@ -34,22 +35,23 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
     app.json.sort_keys = False
 
     register_extensions(app)
+    web.init_app(app)
     register_blueprints(app)
-    register_error_handlers(app)
     register_commands(app)
-    register_http_layer(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
     from .extensions import api, db, jwt, limiter, migrate
-    from .security import passwords, tokens  # noqa: F401  (token rules registered on jwt)
+    from .security import passwords
+    from .sessions import token_check
 
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     jwt.init_app(app)
+    token_check.init_app(jwt)
     api.init_app(app)
     redis_client.init_app(app)
     limiter.init_app(app)
@@ -59,37 +61,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .extensions import api
+    from .health import bp as health_bp
+    from .health import checks
 
-    for blueprint in (auth_bp,):
+    checks.init_app(app)
+    for blueprint in (auth_bp, health_bp):
         api.register_blueprint(blueprint)
-
-
-def register_error_handlers(app: Flask) -> None:
-    from .errors import register_error_handlers as register
-
-    register(app)
 
 
 def register_commands(app: Flask) -> None:
     from .cli import register_commands as register
 
     register(app)
-
-
-def register_http_layer(app: Flask) -> None:
-    """What every request passes through, and the endpoints that describe and watch the service."""
-    from . import cors, docs_ui, http_headers, logs, proxy, request_log, stateless
-    from .extensions import api
-    from .health import bp as health_bp
-    from .health import checks
-
-    logs.init_app(app)
-    request_log.init_app(app)
-    stateless.init_app(app)
-    http_headers.init_app(app)
-    cors.init_app(app)
-    proxy.init_app(app)
-    checks.init_app(app)
-    api.register_blueprint(health_bp)
-    docs_ui.init_app(app)
-

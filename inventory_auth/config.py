@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from dotenv import load_dotenv
 
-ROLES = ("student", "instructor", "supervisor", "admin", "admin_general")
+from .roles import ROLES
 
 MIN_SECRET_KEY_BYTES = 32
 SECRET_KEY_FILE = "secret_key"
@@ -39,6 +39,20 @@ def _int(environ, name, default):
         return int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(environ, name, default, *, minimum=0.0, maximum=None):
+    raw = _env(environ, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+    if value <= minimum or (maximum is not None and value > maximum):
+        bound = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigurationError(f"{name} must be more than {minimum}{bound}, got {raw!r}")
+    return value
 
 
 def _list(environ, name, default):
@@ -120,16 +134,16 @@ def load_config(instance_path: str, environ=None) -> dict:
     if unknown:
         raise ConfigurationError(f"SELF_REGISTRATION_ROLES names unknown roles: {unknown}")
     url = database_url(environ, instance_path)
+    redis_timeout = _float(environ, "REDIS_TIMEOUT_SECONDS", 0.5, maximum=30)
 
     return {
         "APP_ENV": env_name,
-        "APP_PORT": _int(environ, "APP_PORT", 8001),
         "SECRET_KEY": key,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
         "REDIS_URL": _env(environ, "REDIS_URL"),
-        "REDIS_TIMEOUT_SECONDS": float(_env(environ, "REDIS_TIMEOUT_SECONDS", "0.5")),
+        "REDIS_TIMEOUT_SECONDS": redis_timeout,
         # Tokens (flask-jwt-extended)
         "JWT_SECRET_KEY": key,
         "JWT_ALGORITHM": algorithm,
@@ -164,7 +178,10 @@ def load_config(instance_path: str, environ=None) -> dict:
         # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "inventory_auth",
-        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "socket_timeout": redis_timeout,
+            "socket_connect_timeout": redis_timeout,
+        },
         # HTTP edge: proxies, CORS, logs, health checks
         **http_settings(environ, env_name),
     }
@@ -184,12 +201,7 @@ def http_settings(environ, env_name: str) -> dict:
     level = _env(environ, "LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-    try:
-        readiness_timeout = float(_env(environ, "READINESS_TIMEOUT_SECONDS", "1"))
-    except ValueError:
-        raise ConfigurationError("READINESS_TIMEOUT_SECONDS must be a number of seconds") from None
-    if not 0 < readiness_timeout <= 30:
-        raise ConfigurationError("READINESS_TIMEOUT_SECONDS must be more than 0 and at most 30")
+    readiness_timeout = _float(environ, "READINESS_TIMEOUT_SECONDS", 1.0, maximum=30)
     return {
         "TRUSTED_PROXIES": proxies,
         "CORS_ORIGINS": origins,

@@ -9,8 +9,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
-from .openapi import Api
-from .security.jwt_manager import JWTManager
+from .jwt_manager import JWTManager
+from .web.openapi import Api
 
 # Deterministic constraint names, so migrations can name what they alter or drop.
 NAMING_CONVENTION = {

@@ -3,12 +3,11 @@
 `TEST_DATABASE=postgresql` runs the suite on a fresh PostgreSQL database created on
 `TEST_POSTGRES_URL` (default: the local server, user postgres) and dropped at the end;
 anything else runs it on a SQLite file in a temporary folder. Either way the schema comes from the
-Alembic migrations, as in production.
+Alembic migrations, as in production. Shared constants and helpers are in helpers.py.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -18,37 +17,14 @@ from flask_migrate import upgrade
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 
-POSTGRES_SERVER = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+from helpers import (
+    PASSWORD,
+    Accounts,
+    base_environ,
+    create_postgres_database,
+    drop_postgres_database,
+    using_postgres,
 )
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
-# Tests hash a great many passwords; a cheap method keeps them fast. The production default is
-# tested on its own (tests/test_passwords.py).
-FAST_HASH = "pbkdf2:sha256:1000"
-PASSWORD = "Correcto caballo 42"
-
-
-def using_postgres() -> bool:
-    return os.environ.get("TEST_DATABASE", "sqlite").lower() in ("postgresql", "postgres", "pg")
-
-
-def _server_engine():
-    return sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
-
-
-def create_postgres_database(name: str) -> str:
-    engine = _server_engine()
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sa.engine.make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(name: str) -> None:
-    engine = _server_engine()
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -66,17 +42,6 @@ def fresh_database(tmp_path_factory):
     yield make
     for name in made:
         drop_postgres_database(name)
-
-
-def base_environ(database_url: str, **overrides) -> dict:
-    environ = {
-        "APP_ENV": "testing",
-        "SECRET_KEY": TEST_SECRET,
-        "DATABASE_URL": database_url,
-        "PASSWORD_HASH_METHOD": FAST_HASH,
-    }
-    environ.update(overrides)
-    return environ
 
 
 @pytest.fixture(scope="session")
@@ -136,44 +101,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class Accounts:
-    """Make and sign in users through the HTTP API, as the app does."""
-
-    def __init__(self, client):
-        self.client = client
-        self.counter = 0
-
-    def register(self, email=None, password=PASSWORD, **fields):
-        self.counter += 1
-        body = {
-            "email": email or f"aprendiz{self.counter}@sena.edu.co",
-            "password": password,
-            "first_name": "Aprendiz",
-            "last_name": f"Número {self.counter}",
-            "role": "student",
-            "phone": None,
-            "program": None,
-        }
-        body.update(fields)
-        response = self.client.post("/api/auth/register", json=body)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def login(self, email, password=PASSWORD):
-        response = self.client.post("/api/auth/login", json={"email": email, "password": password})
-        assert response.status_code == 200, response.get_json()
-        return response.get_json()
-
-    def token(self, email=None, password=PASSWORD, **fields):
-        """Register a fresh user and return (user, access token)."""
-        user = self.register(email=email, password=password, **fields)
-        return user, self.login(user["email"], password)["access_token"]
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def accounts(client):
     return Accounts(client)
@@ -194,6 +121,7 @@ def create_user(app):
             user = account_service.create_user(
                 email=email or f"{role}{n}@sena.edu.co", password=password, **values
             )
+            db.session.commit()
             return {"id": str(user.id), "email": user.email, "role": user.role}
 
     return create

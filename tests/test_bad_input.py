@@ -3,7 +3,7 @@
 import pytest
 from flask import Blueprint
 
-from conftest import PASSWORD, bearer
+from helpers import PASSWORD, bearer
 
 
 @pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/register"])
@@ -26,7 +26,7 @@ def test_malformed_or_non_object_json_is_400(client, raw):
 
 
 def test_large_body_is_413_before_any_hashing(client, monkeypatch):
-    from inventory_auth.auth import service
+    from inventory_auth.accounts import authentication as service
 
     def fail(*_args):
         raise AssertionError("hashed a password for an oversized body")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, base_environ
+from helpers import PASSWORD, base_environ
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,6 +1,6 @@
 """POST /api/auth/me/change-password."""
 
-from conftest import PASSWORD, bearer
+from helpers import PASSWORD, bearer
 
 NEW_PASSWORD = "Nueva frase secreta 77"
 

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from inventory_auth.extensions import db
 from inventory_auth.models import User
 
-from conftest import Accounts, using_postgres
-from test_register import registration
+from helpers import Accounts, registration, using_postgres
 
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="concurrent writers need PostgreSQL")
 

@@ -79,14 +79,20 @@ def test_wsgi_refuses_to_start_with_one_line(tmp_path):
 
 def test_algorithm_and_expiry(tmp_path):
     config = load_config(str(tmp_path), {"APP_ENV": "development", "ALGORITHM": "HS512",
-                                         "ACCESS_TOKEN_EXPIRE": "45", "APP_PORT": "9000"})
+                                         "ACCESS_TOKEN_EXPIRE": "45"})
     assert config["JWT_ALGORITHM"] == "HS512" and config["JWT_DECODE_ALGORITHMS"] == ["HS512"]
     assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 45 * 60
-    assert config["APP_PORT"] == 9000
+
+
+def test_redis_timeout_reaches_the_rate_limiter_too(tmp_path):
+    config = load_config(str(tmp_path), {"APP_ENV": "development", "REDIS_TIMEOUT_SECONDS": "1.5"})
+    assert config["REDIS_TIMEOUT_SECONDS"] == 1.5
+    assert config["RATELIMIT_STORAGE_OPTIONS"] == {"socket_timeout": 1.5, "socket_connect_timeout": 1.5}
 
 
 @pytest.mark.parametrize("environ", [{"ALGORITHM": "none"}, {"ALGORITHM": "RS256"},
-                                     {"ACCESS_TOKEN_EXPIRE": "treinta"}, {"APP_ENV": "staging"}])
+                                     {"ACCESS_TOKEN_EXPIRE": "treinta"}, {"APP_ENV": "staging"},
+                                     {"REDIS_TIMEOUT_SECONDS": "medio"}, {"REDIS_TIMEOUT_SECONDS": "0"}])
 def test_bad_values_are_refused(tmp_path, environ):
     with pytest.raises(ConfigurationError):
         load_config(str(tmp_path), {"APP_ENV": "development", **environ})

@@ -9,7 +9,7 @@ from werkzeug import security
 
 from inventory_auth.extensions import db
 
-from conftest import PASSWORD, bearer
+from helpers import PASSWORD, bearer
 
 NEW_PASSWORD = "Otra-clave-2026-ñandú"
 

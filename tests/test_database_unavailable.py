@@ -16,9 +16,10 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import exc as sa_exc
 
 from inventory_auth import create_app
-from inventory_auth.errors import HTTP_DETAILS, database_unavailable
+from inventory_auth.web.errors import database_unavailable
+from inventory_auth.web.messages import HTTP_DETAILS
 
-from conftest import PASSWORD, base_environ
+from helpers import PASSWORD, base_environ
 
 UNAVAILABLE = {"detail": HTTP_DETAILS[503]}
 

@@ -5,7 +5,7 @@ from sqlalchemy import event
 
 from inventory_auth.extensions import db
 
-from conftest import bearer, using_postgres
+from helpers import bearer, using_postgres
 
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="psycopg2's autocommit mode")
 

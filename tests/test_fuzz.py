@@ -44,7 +44,7 @@ from inventory_auth.accounts import create_user
 from inventory_auth.extensions import db
 from inventory_auth.models import User
 
-from conftest import PASSWORD, base_environ
+from helpers import PASSWORD, base_environ
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 CHECKS = [
@@ -98,6 +98,7 @@ def seeded_user(fuzz_app):
             last_name="Aprendiz",
             role="student",
         )
+        db.session.commit()
         return user.id
 
 

@@ -7,7 +7,7 @@ from flask.sessions import NullSession
 from inventory_auth import create_app
 from inventory_auth.config import ConfigurationError
 
-from conftest import PASSWORD, bearer
+from helpers import PASSWORD, bearer
 
 
 def test_security_headers_on_api_answers_and_errors(client, accounts):

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 
-from conftest import base_environ, using_postgres
+from helpers import base_environ, using_postgres
 
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="the previous backend ran on PostgreSQL")
 

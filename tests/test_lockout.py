@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from inventory_auth.extensions import db
 from inventory_auth.models import LoginFailure
 
-from conftest import PASSWORD, Accounts
+from helpers import PASSWORD, Accounts
 
 
 def attempt(client, email, password="clave equivocada 1", address="10.0.0.1"):

@@ -2,12 +2,7 @@
 
 import jwt as pyjwt
 
-from conftest import PASSWORD, TEST_SECRET, bearer
-
-USER_KEYS = {
-    "id", "email", "first_name", "last_name", "role", "phone", "program", "ficha",
-    "avatar_url", "is_active", "last_login", "created_at", "updated_at", "environment_id",
-}
+from helpers import PASSWORD, TEST_SECRET, USER_KEYS, bearer
 
 
 def test_login_returns_bearer_token_and_user(client, accounts):

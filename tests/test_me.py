@@ -4,8 +4,7 @@ import time
 
 import pytest
 
-from conftest import bearer
-from test_login import USER_KEYS
+from helpers import USER_KEYS, bearer
 
 
 def test_get_me_returns_the_token_user(client, accounts):

@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from inventory_auth import create_app
 from inventory_auth.extensions import MIGRATIONS_VERSION_TABLE, db
 
-from conftest import base_environ
+from helpers import base_environ
 
 
 @pytest.fixture

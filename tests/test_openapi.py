@@ -8,7 +8,7 @@ from marshmallow import fields
 from openapi_spec_validator import validate
 
 from inventory_auth.auth.schemas import UserSchema
-from inventory_auth.openapi import response_name
+from inventory_auth.web.openapi import response_name
 
 # Endpoints that serve the documentation itself rather than the API.
 DOC_ENDPOINT_PREFIXES = ("api-docs.", "docs_ui.")
@@ -96,8 +96,8 @@ def test_error_responses_have_the_contract_shape(spec):
 
 def test_new_endpoints_document_errors_with_one_decorator(make_app):
     """What a new endpoint declares with `bp.errors(...)` appears with the error schema."""
-    from inventory_auth.blueprint import Blueprint
     from inventory_auth.extensions import api
+    from inventory_auth.web.blueprint import Blueprint
 
     app = make_app()
     bp = Blueprint("extra", __name__, url_prefix="/api/extra")

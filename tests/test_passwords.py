@@ -10,7 +10,7 @@ from inventory_auth.extensions import db
 from inventory_auth.models import User
 from inventory_auth.security import passwords
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 
 
 def stored_hash(app, email):

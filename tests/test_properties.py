@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from inventory_auth.security import password_policy
-from inventory_auth.validation import normalize_email
+from inventory_auth.web.fields import normalize_email
 
-from conftest import PASSWORD, TEST_SECRET, bearer
+from helpers import PASSWORD, TEST_SECRET, bearer
 
 INVALID = {"detail": "Token inválido o expirado"}
 ACCEPTED_DETAILS = {None, password_policy.TOO_COMMON, password_policy.CONTAINS_PERSONAL}

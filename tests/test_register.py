@@ -2,22 +2,7 @@
 
 import pytest
 
-from conftest import PASSWORD
-from test_login import USER_KEYS
-
-
-def registration(**overrides):
-    body = {
-        "email": "nuevo@sena.edu.co",
-        "password": PASSWORD,
-        "first_name": "Nuevo",
-        "last_name": "Aprendiz",
-        "role": "student",
-        "phone": None,
-        "program": None,
-    }
-    body.update(overrides)
-    return body
+from helpers import USER_KEYS, registration
 
 
 def test_register_answers_201_with_user_response(client):

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from conftest import PASSWORD, bearer
+from helpers import PASSWORD, bearer
 
 
 def access_lines(output: str) -> list[dict]:

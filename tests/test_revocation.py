@@ -6,7 +6,7 @@ import uuid
 import pytest
 import redis
 
-from conftest import Accounts, bearer
+from helpers import Accounts, bearer
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (CI sets it)")
@@ -81,7 +81,7 @@ def test_unreachable_redis_fails_closed(make_app):
 def test_revocations_survive_redis_coming_back_empty(make_app):
     """Found by fault/redis_outage.py: a Redis restarted without its data used to forget
     every revocation, and logged-out tokens worked again for the rest of their lifetime."""
-    from inventory_auth.security.revocation import COMPLETE_SINCE_KEY, KEY_PREFIX
+    from inventory_auth.sessions.revocation import COMPLETE_SINCE_KEY, KEY_PREFIX
 
     client = make_app(REDIS_URL=REDIS_URL).test_client()
     helper = Accounts(client)
@@ -105,21 +105,27 @@ def test_revocations_survive_redis_coming_back_empty(make_app):
 @needs_redis
 def test_when_redis_decides_the_session_the_user_is_still_checked(make_app, monkeypatch):
     """Redis complete for longer than a token lifetime: the session is looked up there and the
-    database reads only the user (`revocation._user_only`). The user's own state still refuses
+    database reads only the user (Redis's verdict is ALIVE). The user's own state still refuses
     its tokens: deactivated or with another role is 401, deleted is 404."""
     import time
 
     from sqlalchemy import Uuid, bindparam, text
 
     from inventory_auth.extensions import db
-    from inventory_auth.security import revocation
+    from inventory_auth.sessions import revocation
 
     store = redis.Redis.from_url(REDIS_URL)
     store.set(revocation.COMPLETE_SINCE_KEY, int(time.time()) - 24 * 3600)
     user_only_reads = []
-    original = revocation._user_only
-    monkeypatch.setattr(revocation, "_user_only", lambda user_id: user_only_reads.append(user_id)
-                        or original(user_id))
+    original = revocation.verdict
+
+    def spy(session_id):
+        answer = original(session_id)
+        if answer is revocation.Verdict.ALIVE:
+            user_only_reads.append(session_id)
+        return answer
+
+    monkeypatch.setattr(revocation, "verdict", spy)
     try:
         app = make_app(REDIS_URL=REDIS_URL)
         client = app.test_client()

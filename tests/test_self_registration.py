@@ -2,8 +2,7 @@
 
 import pytest
 
-from conftest import PASSWORD, Accounts, bearer
-from test_register import registration
+from helpers import PASSWORD, Accounts, bearer, registration
 
 
 def admin_token(create_user, accounts, role="admin_general"):

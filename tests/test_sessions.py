@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from inventory_auth.extensions import db
 from inventory_auth.models import AuthSession
 
-from conftest import PASSWORD, TEST_SECRET, Accounts, bearer
+from helpers import PASSWORD, TEST_SECRET, Accounts, bearer
 
 INVALID = {"detail": "Token inválido o expirado"}
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import jwt as pyjwt
 import pytest
 
-from conftest import PASSWORD, TEST_SECRET, bearer
+from helpers import PASSWORD, TEST_SECRET, bearer
 
 INVALID = {"detail": "Token inválido o expirado"}
 
@@ -168,7 +168,7 @@ def test_token_whose_role_changed_is_refused(client, accounts, runner):
 def test_token_expiry_follows_configuration(make_app):
     app = make_app(ACCESS_TOKEN_EXPIRE="5")
     client = app.test_client()
-    from conftest import Accounts
+    from helpers import Accounts
 
     user = Accounts(client).register()
     token = Accounts(client).login(user["email"])["access_token"]
@@ -189,7 +189,7 @@ def test_token_of_another_type_or_without_expiry_is_refused(client, real_claims,
 def test_a_token_is_parsed_twice_per_request_not_four_times(client, accounts, monkeypatch):
     """flask-jwt-extended alone parses it four times (unverified claims, unverified header, the
     verified decode, the header again for `get_jwt_header`); the service's manager drops the two
-    unverified passes before verification (security/jwt_manager.py)."""
+    unverified passes before verification (jwt_manager.py)."""
     _, token = accounts.token()
     parses = []
     original = pyjwt.api_jws.PyJWS._load

@@ -1,6 +1,6 @@
 """The auth blueprint: login, registration and the caller's own account, under /api/auth."""
 
-from ..blueprint import Blueprint
+from ..web.blueprint import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Autenticación y cuenta propia")
 

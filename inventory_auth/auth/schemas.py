@@ -5,7 +5,6 @@ The same schemas validate requests, serialize responses and describe the OpenAPI
 
 from marshmallow import Schema, fields, validate
 
-from ..config import ROLES
 from ..models.user import (
     AVATAR_URL_MAX,
     EMAIL_MAX,
@@ -14,15 +13,15 @@ from ..models.user import (
     PHONE_MAX,
     PROGRAM_MAX,
 )
-from ..validation import Email, RequestSchema, Text, length, optional_text, required_text
+from ..roles import ROLES
+from ..web.fields import Email, RequestSchema, Text, length, optional_text, required_text
+from ..web.messages import INVALID_ROLE
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 # Login must accept any password an account may hold (the previous backend had no maximum),
 # but not an unbounded one.
 LOGIN_PASSWORD_MAX = 1024
-
-PROFILE_FIELDS = ("first_name", "last_name", "phone", "program", "ficha", "avatar_url")
 
 
 def email_field():
@@ -45,7 +44,7 @@ class RegisterSchema(RequestSchema):
     last_name = required_text(NAME_MAX)
     role = Text(
         required=True,
-        validate=validate.OneOf(ROLES, error="Rol inválido; debe ser uno de: " + ", ".join(ROLES) + "."),
+        validate=validate.OneOf(ROLES, error=INVALID_ROLE.format(roles=", ".join(ROLES))),
     )
     phone = optional_text(PHONE_MAX)
     program = optional_text(PROGRAM_MAX)

@@ -1,11 +1,18 @@
-"""HTTP endpoints under /api/auth: parse with a schema, call the service, serialize."""
+"""HTTP endpoints under /api/auth: parse with a schema, call the domain, commit, serialize.
+
+The commit rule: the view commits, once, when the domain has done its part. A failed login
+commits too (the lockout counts the failure), and so does a reused refresh token (its session is
+ended); both then answer with their error.
+"""
 
 from flask import current_app
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
-from ..extensions import limiter
-from ..security.tokens import current_session_id
-from . import bp, service
+from .. import accounts, sessions
+from ..exceptions import AuthenticationFailed, RefreshTokenReused
+from ..extensions import db, limiter
+from ..web import messages
+from . import bp
 from .schemas import (
     LoginSchema,
     MessageSchema,
@@ -30,7 +37,14 @@ def configured_limit(name):
 @bp.response(200, TokenSchema)
 def login(credentials):
     """Exchange an email and password for an access token and a refresh token."""
-    return service.login(credentials["email"], credentials["password"])
+    try:
+        user = accounts.authenticate(credentials["email"], credentials["password"])
+    except AuthenticationFailed:
+        db.session.commit()
+        raise
+    tokens = sessions.start(user)
+    db.session.commit()
+    return {**tokens, "user": user}
 
 
 @bp.post("/refresh")
@@ -40,7 +54,13 @@ def login(credentials):
 @bp.response(200, TokenSchema)
 def refresh(data):
     """Trade a refresh token (once) for a new pair."""
-    return service.refresh(data["refresh_token"])
+    try:
+        answer = sessions.refresh(data["refresh_token"])
+    except RefreshTokenReused:
+        db.session.commit()
+        raise
+    db.session.commit()
+    return answer
 
 
 @bp.post("/register")
@@ -51,7 +71,9 @@ def refresh(data):
 @bp.response(201, UserSchema)
 def register(data):
     """Create an account (other roles than the self-service ones need an admin_general token)."""
-    return service.register(data, actor=get_current_user())
+    user = accounts.register(data, actor=get_current_user())
+    db.session.commit()
+    return user
 
 
 @bp.get("/me")
@@ -72,7 +94,9 @@ def get_me():
 @bp.response(200, UserSchema)
 def update_me(changes):
     """Change the caller's own profile fields."""
-    return service.update_profile(current_user.id, changes)
+    user = accounts.update_profile(accounts.get_user(current_user.id), changes)
+    db.session.commit()
+    return user
 
 
 @bp.post("/me/change-password")
@@ -83,7 +107,12 @@ def update_me(changes):
 @bp.response(200, PasswordChangedSchema)
 def change_password(data):
     """Replace the caller's password, given the current one; ends every other session."""
-    return service.change_password(current_user.id, data["current_password"], data["new_password"])
+    user = accounts.get_user(current_user.id)
+    accounts.verify_current_password(user, data["current_password"])
+    accounts.set_password(user, data["new_password"])
+    tokens = sessions.start(user)
+    db.session.commit()
+    return {"message": messages.PASSWORD_CHANGED, **tokens}
 
 
 @bp.post("/logout")
@@ -92,7 +121,9 @@ def change_password(data):
 @bp.response(200, MessageSchema)
 def logout():
     """End the caller's session: its access and refresh tokens stop working."""
-    return service.logout(current_session_id())
+    sessions.end_session(sessions.current_session_id())
+    db.session.commit()
+    return {"message": messages.LOGGED_OUT}
 
 
 @bp.post("/logout-all")
@@ -101,4 +132,6 @@ def logout():
 @bp.response(200, MessageSchema)
 def logout_all():
     """End every session of the caller, on every device."""
-    return service.logout_all(current_user.id)
+    sessions.end_all(current_user.id, reason="logout_all")
+    db.session.commit()
+    return {"message": messages.LOGGED_OUT_ALL}

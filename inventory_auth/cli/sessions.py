@@ -19,6 +19,6 @@ def prune():
     """Delete dead sessions (revoked or expired) and quiet lockout counters. Safe to run any time,
     e.g. hourly from cron."""
     removed = sessions.prune()
-    db.session.commit()
     counters = lockout.prune()
+    db.session.commit()
     click.echo(f"removed {removed} dead session(s) and {counters} quiet lockout counter(s)")

@@ -1,7 +1,7 @@
 """`flask users`: manage accounts from the server's shell.
 
 Users are named by email. Every error is one line on stderr and a non-zero exit status; a command
-either completes or changes nothing.
+either completes or changes nothing: it commits once, at the end.
 """
 
 from __future__ import annotations
@@ -15,26 +15,14 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..auth.schemas import RegisterSchema
-from ..config import ROLES
-from ..errors import ApiError
+from ..exceptions import DomainError
 from ..extensions import db
 from ..models import User
+from ..roles import ROLES
 from ..security import lockout
-from ..validation import normalize_email
-
-
-def _fail(message: str):
-    raise click.ClickException(message)
-
-
-def _message(error: ValidationError | ApiError) -> str:
-    """One line: the messages per field of a validation error, else the error's detail."""
-    fields = error.normalized_messages() if isinstance(error, ValidationError) else error.errors
-    if not fields:
-        return error.detail
-    return "; ".join(
-        f"{field}: {' '.join(texts) if isinstance(texts, list) else texts}" for field, texts in fields.items()
-    )
+from ..web.fields import normalize_email
+from .errors import describe
+from .errors import fail as _fail
 
 
 def _address(email: str) -> str:
@@ -50,6 +38,17 @@ def _user(email: str) -> User:
     if user is None:
         _fail(f"no user with email {address}")
     return user
+
+
+def _commit(change, *args):
+    """Run one domain change and commit it; a refusal is one line and nothing is changed."""
+    try:
+        result = change(*args)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        _fail(describe(error))
+    return result
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -112,8 +111,9 @@ def create(email, first_name, last_name, role, phone, program, ficha, inactive, 
             }
         )
         user = accounts.create_user(**data, is_active=not inactive)
-    except (ValidationError, ApiError) as error:
-        _fail(_message(error))
+        db.session.commit()
+    except (ValidationError, DomainError) as error:
+        _fail(describe(error))
     click.echo(f"created {user.email} ({user.role}) id={user.id}")
 
 
@@ -154,8 +154,9 @@ def set_password(email, password_stdin):
     try:
         RegisterSchema(only=("password",)).load({"password": password})
         accounts.set_password(user, password, field="password")
-    except (ValidationError, ApiError) as error:
-        _fail(_message(error))
+        db.session.commit()
+    except (ValidationError, DomainError) as error:
+        _fail(describe(error))
     click.echo(f"password of {user.email} changed; every session of the user has ended")
 
 
@@ -166,7 +167,7 @@ def set_password(email, password_stdin):
 def set_role(email, role):
     """Give a user another role."""
     user = _user(email)
-    accounts.set_role(user, role)
+    _commit(accounts.set_role, user, role)
     click.echo(f"{user.email} is now {role}")
 
 
@@ -176,7 +177,7 @@ def set_role(email, role):
 def activate(email):
     """Let a user log in again."""
     user = _user(email)
-    accounts.set_active(user, True)
+    _commit(accounts.set_active, user, True)
     click.echo(f"{user.email} activated")
 
 
@@ -186,7 +187,8 @@ def activate(email):
 def unlock(email):
     """Lift a login lockout (after repeated failed passwords) at once."""
     address = _address(email)
-    if lockout.clear(address):
+    cleared = _commit(lockout.clear, address)
+    if cleared:
         click.echo(f"{address} unlocked")
     else:
         click.echo(f"{address} was not locked")
@@ -198,7 +200,7 @@ def unlock(email):
 def logout(email):
     """End every session of a user (a lost or stolen phone)."""
     user = _user(email)
-    ended = accounts.end_all_sessions(user)
+    ended = _commit(accounts.end_all_sessions, user)
     click.echo(f"ended {ended} session(s) of {user.email}")
 
 
@@ -208,5 +210,5 @@ def logout(email):
 def deactivate(email):
     """Stop a user from logging in; their tokens stop working at once."""
     user = _user(email)
-    accounts.set_active(user, False)
+    _commit(accounts.set_active, user, False)
     click.echo(f"{user.email} deactivated")

@@ -20,13 +20,12 @@ from flask import Flask, current_app
 
 from ..extensions import db
 from ..redis_client import get_redis
+from ..web.messages import DATABASE_DOWN, REDIS_DOWN
 
 log = logging.getLogger(__name__)
 
 OK = "ok"
 NOT_CONFIGURED = "not_configured"
-DATABASE_DOWN = "La base de datos no responde"
-REDIS_DOWN = "Redis no responde"
 
 EXTENSION_KEY = "inventory_auth.readiness"
 

@@ -1,6 +1,6 @@
 """GET /api/health (liveness) and GET /api/health/ready (readiness)."""
 
-from ..errors import ServiceUnavailable
+from ..web.errors import ServiceUnavailable
 from . import bp
 from .checks import readiness
 from .schemas import LiveSchema, ReadySchema

@@ -5,8 +5,8 @@ import uuid
 from sqlalchemy import Boolean, CheckConstraint, Index, String, Uuid, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..config import ROLES
 from ..extensions import db
+from ..roles import ROLES
 from .types import UTCDateTime, utcnow
 
 # Column lengths of the previous backend; the schemas enforce them too.

@@ -4,7 +4,8 @@ From the `LOCKOUT_THRESHOLD`-th consecutive failure on one email, that email wai
 `LOCKOUT_BASE_SECONDS`, doubling with each further failure up to `LOCKOUT_MAX_SECONDS`; while it
 waits, no password is even checked (429 with `Retry-After`). Attempts during a wait do not count,
 so an attacker can add at most one failure per wait. A success clears the count; so does
-`LOCKOUT_RESET_SECONDS` without failures, or an operator (`flask users unlock`).
+`LOCKOUT_RESET_SECONDS` without failures, or an operator (`flask users unlock`). The caller
+commits; a failed login commits its failure before answering.
 
 Counters live in the database, which every worker and instance shares. They are keyed by an HMAC
 of the normalized email: unknown emails lock exactly like real ones, so the lockout reveals
@@ -22,21 +23,10 @@ from flask import current_app
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..errors import TooManyRequests
+from ..exceptions import AccountLocked
 from ..extensions import db
 from ..models import LoginFailure
 from ..models.types import utcnow
-
-
-class LockedOut(TooManyRequests):
-    def __init__(self, seconds: int):
-        minutes = math.ceil(seconds / 60)
-        wait = f"{seconds} segundos" if seconds < 60 else f"{minutes} minuto{'s' if minutes > 1 else ''}"
-        super().__init__(
-            f"Demasiados intentos fallidos de inicio de sesión. Intente de nuevo en {wait}.",
-            headers={"Retry-After": str(seconds)},
-        )
-        self.seconds = seconds
 
 
 def account_key(email: str) -> str:
@@ -54,7 +44,7 @@ def wait_seconds(failures: int) -> int:
 
 
 def check(email: str) -> bool:
-    """Raise `LockedOut` while the account waits. True when it has failures on record."""
+    """Raise `AccountLocked` while the account waits. True when it has failures on record."""
     row = db.session.execute(
         select(LoginFailure.locked_until).where(LoginFailure.account_key == account_key(email))
     ).first()
@@ -63,7 +53,7 @@ def check(email: str) -> bool:
     if row.locked_until is not None:
         remaining = math.ceil((row.locked_until - utcnow()).total_seconds())
         if remaining > 0:
-            raise LockedOut(remaining)
+            raise AccountLocked(remaining)
     return True
 
 
@@ -71,7 +61,7 @@ def _insert(dialect_name):
     return (postgresql if dialect_name == "postgresql" else sqlite).insert(LoginFailure)
 
 
-def record_failure(email: str) -> int:
+def record_failure(email: str) -> None:
     """Count one more consecutive failure (atomically: concurrent failures all count)."""
     key = account_key(email)
     now = utcnow()
@@ -98,14 +88,11 @@ def record_failure(email: str) -> int:
             .where(LoginFailure.account_key == key)
             .values(locked_until=now + timedelta(seconds=wait))
         )
-    db.session.commit()
-    return failures
 
 
 def clear(email: str) -> bool:
     """Forget an account's failures. True if there were any."""
     result = db.session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key(email)))
-    db.session.commit()
     return result.rowcount > 0
 
 
@@ -119,5 +106,4 @@ def prune() -> int:
             (LoginFailure.locked_until.is_(None)) | (LoginFailure.locked_until < now),
         )
     )
-    db.session.commit()
     return result.rowcount

@@ -19,14 +19,13 @@ from importlib import resources
 from flask import current_app
 from zxcvbn import zxcvbn
 
-MIN_LENGTH = 8
-MAX_LENGTH = 128
 # zxcvbn grows costly with length; a password is judged on its first 64 characters (which can
 # only make the judgement stricter: a weak start is refused whatever follows).
 ZXCVBN_MAX_LENGTH = 64
 
-TOO_COMMON = "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia."
-CONTAINS_PERSONAL = "La contraseña no puede contener su nombre ni su correo electrónico."
+# What `problems` reports; the API's Spanish texts and the command line's English ones say them.
+TOO_COMMON = "too_common"
+CONTAINS_PERSONAL = "contains_personal"
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +54,7 @@ def personal_words(email: str | None = None, first_name: str | None = None, last
 
 
 def problems(password: str, *, email=None, first_name=None, last_name=None) -> list[str]:
-    """What is wrong with `password` for this user (an empty list when it is acceptable)."""
+    """What is wrong with `password` for this user, as problem codes (empty when acceptable)."""
     personal = personal_words(email, first_name, last_name)
     folded = _fold(password)
     if any(word in folded for word in personal if len(word) >= 4):

@@ -1,7 +1,7 @@
-"""Schema building blocks with the contract's Spanish messages.
+"""marshmallow building blocks for request schemas: strict objects, text, emails, lengths.
 
 Every request schema derives from `RequestSchema`: unknown fields are refused, and every message a
-client can see is in Spanish.
+client can see comes from the Spanish catalog (`web/messages.py`).
 """
 
 from __future__ import annotations
@@ -9,14 +9,17 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import RAISE, Schema, fields, validate
 
-FIELD_MESSAGES = {
-    "required": "Este campo es obligatorio.",
-    "null": "Este campo no puede ser nulo.",
-    "validator_failed": "Valor inválido.",
-    "invalid": "Valor inválido.",
-    "invalid_utf8": "No es un texto UTF-8 válido.",
-    "invalid_uuid": "No es un UUID válido.",
-}
+from .messages import (
+    FIELD_MESSAGES,
+    INVALID_EMAIL,
+    LENGTH_AT_MOST,
+    LENGTH_BETWEEN,
+    NOT_AN_OBJECT,
+    NOT_BOOLEAN,
+    NOT_TEXT,
+    NUL_CHARACTER,
+    UNKNOWN_FIELD,
+)
 
 
 class RequestSchema(Schema):
@@ -24,16 +27,16 @@ class RequestSchema(Schema):
         unknown = RAISE
 
     error_messages = {
-        "unknown": "Campo no permitido.",
-        "type": "Se esperaba un objeto JSON.",
+        "unknown": UNKNOWN_FIELD,
+        "type": NOT_AN_OBJECT,
     }
 
     def on_bind_field(self, field_name, field_obj):
         messages = {key: FIELD_MESSAGES[key] for key in field_obj.error_messages if key in FIELD_MESSAGES}
         if isinstance(field_obj, fields.String):
-            messages["invalid"] = "Debe ser un texto."
+            messages["invalid"] = NOT_TEXT
         if isinstance(field_obj, fields.Boolean):
-            messages["invalid"] = "Debe ser verdadero o falso."
+            messages["invalid"] = NOT_BOOLEAN
         field_obj.error_messages.update(messages)
 
 
@@ -42,9 +45,9 @@ def length(maximum: int, minimum: int = 0):
         return validate.Length(
             min=minimum,
             max=maximum,
-            error=f"Debe tener entre {minimum} y {maximum} caracteres.",
+            error=LENGTH_BETWEEN.format(min=minimum, max=maximum),
         )
-    return validate.Length(max=maximum, error=f"Debe tener como máximo {maximum} caracteres.")
+    return validate.Length(max=maximum, error=LENGTH_AT_MOST.format(max=maximum))
 
 
 def normalize_email(value: str) -> str:
@@ -54,7 +57,7 @@ def normalize_email(value: str) -> str:
 
 
 class Email(fields.String):
-    default_error_messages = {"invalid_email": "Correo electrónico inválido."}
+    default_error_messages = {"invalid_email": INVALID_EMAIL}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -68,7 +71,7 @@ class Text(fields.String):
     """A string with its surrounding white space removed, and no NUL character (PostgreSQL cannot
     store one in a text column)."""
 
-    default_error_messages = {"nul_character": "No puede contener el carácter nulo (U+0000)."}
+    default_error_messages = {"nul_character": NUL_CHARACTER}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

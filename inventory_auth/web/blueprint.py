@@ -12,13 +12,8 @@ import flask_smorest
 from flask import json
 from webargs import flaskparser
 
-from .errors import HTTP_DETAILS, ApiError, BadRequest
+from .errors import BadRequest, UnsupportedMediaType
 from .openapi import ErrorDocsMixin
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    detail = HTTP_DETAILS[415]
 
 
 class JsonBodyParser(flaskparser.FlaskParser):

@@ -9,7 +9,7 @@ and gives every blueprint two decorators:
     @bp.bearer             the operation needs `Authorization: Bearer <access token>` (adds 401, 503)
 
 An operation with a JSON body documents 400, 413 and 415 (and flask-smorest adds 422) without
-being told: `inventory_auth.blueprint.Blueprint.arguments` declares them.
+being told: `web.blueprint.Blueprint.arguments` declares them.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 A session is one row of `auth_sessions` (see that model for the rotation scheme). Ending a session
 is immediate for every worker and instance: the row is marked revoked and, with Redis configured,
-the revocation is published there first (see security/revocation.py).
+the revocation is published there first (`revocation.py`).
+
+Nothing here commits: the view or command that calls it does, so that a session starts, or ends,
+in the same transaction as the change that caused it.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ import uuid
 from flask import current_app
 from sqlalchemy import delete, or_, update
 
-from .errors import Unauthorized
-from .extensions import db
-from .models import AuthSession, User
-from .models.types import utcnow
-from .security import revocation
-from .security.tokens import decode_refresh_token, token_pair
+from ..exceptions import InvalidToken, RefreshTokenReused
+from ..extensions import db
+from ..models import AuthSession, User
+from ..models.types import utcnow
+from . import revocation
+from .tokens import decode_refresh_token, token_pair
 
 
 def _expiry(now, created_at):
@@ -26,7 +29,11 @@ def _expiry(now, created_at):
 
 
 def start(user: User) -> dict:
-    """Open a session for `user` and return its first token pair (committed by the caller)."""
+    """Open a session for `user` and return its first token pair.
+
+    The user's dead sessions (revoked or expired) are deleted on the way, so they do not pile up.
+    """
+    prune(user)
     now = utcnow()
     session = AuthSession(
         id=uuid.uuid4(),
@@ -45,16 +52,17 @@ def refresh(refresh_token: str) -> dict:
 
     The current token rotates. The one it replaced, presented again within the grace window
     (a client retrying over a bad network), gets the same pair back. Any other token of the
-    family was stolen and used: the whole session ends.
+    family was stolen and used: the whole session ends (RefreshTokenReused, which the caller
+    commits before answering, so that the revocation holds).
     """
     claims = decode_refresh_token(refresh_token)
     session = db.session.get(AuthSession, claims.session_id)
     if session is None or session.user_id != claims.user_id or session.is_revoked:
-        raise Unauthorized()
+        raise InvalidToken()
     user = db.session.get(User, claims.user_id)
     now = utcnow()
     if user is None or not user.is_active or session.expires_at <= now:
-        raise Unauthorized()
+        raise InvalidToken()
 
     if claims.jti == session.current_jti:
         rotated = db.session.execute(
@@ -71,7 +79,7 @@ def refresh(refresh_token: str) -> dict:
                 expires_at=_expiry(now, session.created_at),
             )
         )
-        db.session.commit()
+        # Read committed: after waiting on the row, a losing concurrent rotation sees the winner's.
         db.session.refresh(session)
         if rotated.rowcount == 1:
             return {**token_pair(user, session), "user": user}
@@ -82,8 +90,7 @@ def refresh(refresh_token: str) -> dict:
         return {**token_pair(user, session), "user": user}
 
     end_sessions(AuthSession.id == session.id, reason="refresh_reuse")
-    db.session.commit()
-    raise Unauthorized()
+    raise RefreshTokenReused()
 
 
 def end_sessions(condition, *, reason: str) -> list[uuid.UUID]:

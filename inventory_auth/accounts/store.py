@@ -1,30 +1,31 @@
-"""Operations on user accounts, shared by the HTTP API and the `flask users` commands.
+"""Account records: find, create and change them, for the HTTP API and the `flask users` commands.
 
 Whatever changes what a user's tokens stand for (password, role, active state) ends every
-session of that user at once.
+session of that user at once. Nothing here commits: the view or command does, so that a change and
+everything it causes (ended sessions, later the audit record) land together or not at all.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import sessions
-from .database import release_connection
-from .errors import USER_NOT_FOUND, BadRequest, NotFound, ValidationFailed
-from .extensions import db
-from .models import User
-from .security import password_policy
-from .security.passwords import hash_password
-
-EMAIL_TAKEN = "El correo electrónico ya está registrado"
+from .. import sessions
+from ..database import release_connection
+from ..exceptions import EmailTaken, RoleNotSelfService, UserNotFound, WeakPassword
+from ..extensions import db
+from ..models import User
+from ..roles import is_admin_general
+from ..security import password_policy
+from ..security.passwords import hash_password
 
 
 def get_user(user_id) -> User:
-    """The account with this id, to change it; 404 if it no longer exists."""
+    """The account with this id, to change it."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(USER_NOT_FOUND)
+        raise UserNotFound()
     return user
 
 
@@ -36,54 +37,63 @@ def find_by_email(email: str) -> User | None:
 def check_password_policy(password: str, *, field: str = "password", **personal) -> None:
     problems = password_policy.problems(password, **personal)
     if problems:
-        raise ValidationFailed(errors={field: problems})
+        raise WeakPassword(problems, field=field)
 
 
 def create_user(*, email: str, password: str, **fields) -> User:
-    """Insert a user; a taken email (even by a concurrent request) is a 400, never a 500."""
+    """Insert a user; a taken email (even by a concurrent request) is EmailTaken, never a 500."""
+    if find_by_email(email) is not None:
+        raise EmailTaken()
     check_password_policy(
         password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
     )
-    if find_by_email(email) is not None:
-        raise BadRequest(EMAIL_TAKEN)
     release_connection()
     user = User(email=email, password_hash=hash_password(password), **fields)
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         if find_by_email(email) is not None:
-            raise BadRequest(EMAIL_TAKEN) from None
+            raise EmailTaken() from None
         raise
     return user
 
 
-def set_password(user: User, password: str, *, field: str = "new_password", commit: bool = True) -> None:
+def register(data: dict, actor) -> User:
+    """Self-registration creates only the roles in SELF_REGISTRATION_ROLES; an admin_general
+    (`actor`, the caller's token user or None) creates any."""
+    role = data["role"]
+    if role not in current_app.config["SELF_REGISTRATION_ROLES"] and not is_admin_general(actor):
+        raise RoleNotSelfService(role)
+    return create_user(**data)
+
+
+def update_profile(user: User, changes: dict) -> User:
+    for name, value in changes.items():
+        setattr(user, name, value)
+    return user
+
+
+def set_password(user: User, password: str, *, field: str = "new_password") -> None:
     check_password_policy(
         password, field=field, email=user.email, first_name=user.first_name, last_name=user.last_name
     )
     user.password_hash = hash_password(password)
     sessions.end_all(user.id, reason="password_changed")
-    if commit:
-        db.session.commit()
 
 
 def set_role(user: User, role: str) -> None:
     if user.role != role:
         user.role = role
         sessions.end_all(user.id, reason="role_changed")
-    db.session.commit()
 
 
 def set_active(user: User, active: bool) -> None:
     user.is_active = active
     if not active:
         sessions.end_all(user.id, reason="deactivated")
-    db.session.commit()
 
 
 def end_all_sessions(user: User) -> int:
-    ended = sessions.end_all(user.id, reason="revoked_by_admin")
-    db.session.commit()
-    return len(ended)
+    return len(sessions.end_all(user.id, reason="revoked_by_admin"))

@@ -1,8 +1,10 @@
-"""Errors as the contract shapes them: a JSON object with a Spanish `detail`, always.
+"""Every error response, in the contract's shape: a JSON object with a Spanish `detail`, always.
 
-Services raise `ApiError` subclasses; Werkzeug's HTTP errors (404, 405, 413, 415...), webargs'
-validation aborts and any unexpected exception all pass through `register_error_handlers`, the one
-place that writes an error response.
+The domain raises HTTP-neutral exceptions (`inventory_auth.exceptions`); `DOMAIN_ERRORS` below is
+the one table that gives each its status and message. The web layer's own refusals are `ApiError`
+subclasses. Werkzeug's HTTP errors (404, 405, 413, 415...), webargs' validation aborts, rate
+limits, database outages and any unexpected exception all pass through `register_error_handlers`,
+the one place that writes an error response.
 """
 
 from __future__ import annotations
@@ -16,30 +18,15 @@ from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .. import exceptions as domain
+from . import messages
+from .messages import HTTP_DETAILS, VALIDATION_FAILED
+
 log = logging.getLogger(__name__)
-
-INVALID_TOKEN = "Token inválido o expirado"
-USER_NOT_FOUND = "Usuario no encontrado"
-VALIDATION_FAILED = "Los datos enviados no son válidos"
-
-# Spanish texts for the HTTP errors Werkzeug raises on its own.
-HTTP_DETAILS = {
-    400: "Solicitud inválida: el cuerpo debe ser un objeto JSON válido",
-    401: INVALID_TOKEN,
-    403: "No tiene permiso para realizar esta acción",
-    404: "Recurso no encontrado",
-    405: "Método no permitido",
-    413: "El cuerpo de la solicitud es demasiado grande",
-    415: "El tipo de contenido debe ser application/json",
-    422: VALIDATION_FAILED,
-    429: "Demasiadas solicitudes; intente de nuevo más tarde",
-    500: "Error interno del servidor",
-    503: "Servicio no disponible temporalmente; intente de nuevo en unos segundos",
-}
 
 
 class ApiError(Exception):
-    """An error the client is meant to see: status, Spanish detail, optional headers."""
+    """A refusal of the web layer itself: status, Spanish detail, optional headers and errors."""
 
     status = 400
     detail = HTTP_DETAILS[400]
@@ -58,21 +45,22 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     status = 401
-    detail = INVALID_TOKEN
-
-    def __init__(self, detail: str | None = None, **kwargs):
-        super().__init__(detail, **kwargs)
-        self.headers.setdefault("WWW-Authenticate", "Bearer")
+    detail = messages.INVALID_TOKEN
 
 
 class Forbidden(ApiError):
     status = 403
-    detail = HTTP_DETAILS[403]
+    detail = messages.FORBIDDEN
 
 
 class NotFound(ApiError):
     status = 404
     detail = HTTP_DETAILS[404]
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    detail = HTTP_DETAILS[415]
 
 
 class ValidationFailed(ApiError):
@@ -90,6 +78,39 @@ class ServiceUnavailable(ApiError):
     detail = HTTP_DETAILS[503]
 
 
+def _weak_password(error: domain.WeakPassword) -> ApiError:
+    texts = [messages.PASSWORD_PROBLEMS[code] for code in error.problems]
+    return ValidationFailed(errors={error.field: texts})
+
+
+def _locked(error: domain.AccountLocked) -> ApiError:
+    seconds = error.retry_after
+    return TooManyRequests(messages.locked_out(seconds), headers={"Retry-After": str(seconds)})
+
+
+# The domain's refusals as the contract answers them (most specific class first).
+DOMAIN_ERRORS = [
+    (domain.UserNotFound, lambda e: NotFound(messages.USER_NOT_FOUND)),
+    (domain.EmailTaken, lambda e: BadRequest(messages.EMAIL_TAKEN)),
+    (domain.WeakPassword, _weak_password),
+    (domain.RoleNotSelfService, lambda e: Forbidden(messages.ROLE_NOT_SELF_SERVICE.format(role=e.role))),
+    (domain.PermissionDenied, lambda e: Forbidden()),
+    (domain.InvalidCredentials, lambda e: Unauthorized(messages.INVALID_CREDENTIALS)),
+    (domain.AccountInactive, lambda e: Forbidden(messages.INACTIVE_ACCOUNT)),
+    (domain.AccountLocked, _locked),
+    (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
+    (domain.InvalidToken, lambda e: Unauthorized()),
+    (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
+]
+
+
+def as_api_error(error: domain.DomainError) -> ApiError:
+    for cls, translate in DOMAIN_ERRORS:
+        if isinstance(error, cls):
+            return translate(error)
+    raise TypeError(f"no response for domain error {error!r}") from error
+
+
 def error_response(status: int, detail: str, *, headers=None, errors=None):
     body = {"detail": detail}
     if errors is not None:
@@ -103,18 +124,25 @@ def error_response(status: int, detail: str, *, headers=None, errors=None):
     return response
 
 
-def _validation_errors(messages) -> dict:
+def _validation_errors(nested) -> dict:
     """webargs nests messages by location ({"json": {...}}); the contract wants them flat."""
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "view_args", "headers"}:
+    if isinstance(nested, dict) and set(nested) <= {"json", "query", "view_args", "headers"}:
         flat = {}
-        for part in messages.values():
+        for part in nested.values():
             flat.update(part if isinstance(part, dict) else {"_schema": part})
         return flat
-    return messages if isinstance(messages, dict) else {"_schema": messages}
+    return nested if isinstance(nested, dict) else {"_schema": nested}
 
 
 def handle_api_error(error: ApiError):
     return error_response(error.status, error.detail, headers=error.headers, errors=error.errors)
+
+
+def handle_domain_error(error: domain.DomainError):
+    try:
+        return handle_api_error(as_api_error(error))
+    except TypeError as unmapped:
+        return handle_unexpected(unmapped)
 
 
 def handle_http_exception(error: HTTPException):
@@ -135,7 +163,7 @@ def handle_http_exception(error: HTTPException):
 
 def handle_rate_limited(error: RateLimitExceeded):
     """A per-address limit was hit: say when the window reopens."""
-    from .extensions import limiter
+    from ..extensions import limiter
 
     current = limiter.current_limit
     seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
@@ -171,8 +199,30 @@ def handle_database_error(error: sa_exc.SQLAlchemyError):
     return error_response(503, HTTP_DETAILS[503])
 
 
+def refuse_token(*_args):
+    """flask-jwt-extended's answer to a missing, malformed, expired or forged token."""
+    return error_response(401, messages.INVALID_TOKEN)
+
+
+def register_token_refusals(jwt) -> None:
+    for register in (
+        jwt.expired_token_loader,
+        jwt.invalid_token_loader,
+        jwt.unauthorized_loader,
+        jwt.needs_fresh_token_loader,
+        jwt.revoked_token_loader,
+        jwt.token_verification_failed_loader,
+        jwt.user_lookup_error_loader,
+    ):
+        register(refuse_token)
+
+
 def register_error_handlers(app):
+    from ..extensions import jwt
+
+    register_token_refusals(jwt)
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(InternalServerError, handle_http_exception)

@@ -1,0 +1,15 @@
+"""Login sessions and their tokens.
+
+- `lifecycle.py`: start a session at login, rotate its refresh token, end it (logout, and every
+  change that must sign a user out), prune dead ones.
+- `tokens.py`: the access and refresh tokens a session hands out.
+- `token_check.py`: the check every request with an access token passes, top to bottom.
+- `revocation.py`: revocations shared through Redis, when configured.
+
+The token library's manager, which verifies a token with one decode, is `../jwt_manager.py`.
+"""
+
+from .lifecycle import end_all, end_session, end_sessions, prune, refresh, start
+from .tokens import current_session_id
+
+__all__ = ["current_session_id", "end_all", "end_session", "end_sessions", "prune", "refresh", "start"]

@@ -1,0 +1,116 @@
+"""The check every request with an access token passes, top to bottom.
+
+flask-jwt-extended verifies the signature, the algorithm and the lifetime (with one decode:
+`jwt_manager.py`) and then calls `load_token_user` with the claims. From there:
+
+1. The token must be an access token (`type: access`) with an `exp`: the library takes a token of
+   any other type for one, and PyJWT lets a token without `exp` live for ever.
+2. `sub` and `sid` must be UUIDs (a malformed one is a bad token, never a 500).
+3. Is the session alive? With Redis configured, Redis answers first (`revocation.verdict`); when it
+   cannot vouch for the session, or without Redis, the database decides, in the same round trip
+   that reads the user.
+4. The user must exist (else 404, as the previous backend answered), be active, and still hold
+   the role the token claims.
+
+The user is read with one prebuilt Core statement into a small frozen snapshot rather than an ORM
+entity: the identity map, attribute instrumentation and unit of work are not needed to answer
+GET /me, and they were most of its CPU (docs/benchmarks.md). The read takes its own pooled
+connection and gives it back before the view runs. Views that change the account load the entity
+themselves. The snapshot never holds the password hash.
+
+Every refusal answers 401 `Token inválido o expirado` with `WWW-Authenticate: Bearer` (the web
+layer's error handlers, `web/errors.py`, for these and for the library's own refusals).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from flask_jwt_extended import JWTManager
+from sqlalchemy import and_, bindparam, select
+
+from ..database import read_connection
+from ..exceptions import InvalidToken, UserNotFound
+from ..models import AuthSession, User
+from . import revocation
+from .tokens import uuid_claim
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUser:
+    """The UserResponse fields of the token's user, at the time of the check."""
+
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    phone: str | None
+    program: str | None
+    ficha: str | None
+    environment_id: uuid.UUID | None
+    avatar_url: str | None
+    is_active: bool
+    last_login: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+_users = User.__table__
+_sessions = AuthSession.__table__
+_columns = [_users.c[field.name] for field in fields(TokenUser)]
+_width = len(_columns)
+
+# The user alone, when Redis has answered for the session.
+USER = select(*_columns).where(_users.c.id == bindparam("user_id"))
+
+# The user and, in the same round trip, its session's id if the session is alive (not revoked).
+USER_AND_LIVE_SESSION = (
+    select(*_columns, _sessions.c.id.label("live_session_id"))
+    .outerjoin(
+        _sessions,
+        and_(
+            _sessions.c.id == bindparam("session_id"),
+            _sessions.c.user_id == _users.c.id,
+            _sessions.c.revoked_at.is_(None),
+        ),
+    )
+    .where(_users.c.id == bindparam("user_id"))
+)
+
+
+def load_token_user(_jwt_header, claims: dict) -> TokenUser:
+    """The token's user, if the token is still good for it; else InvalidToken or UserNotFound."""
+    if claims.get("type") != "access" or "exp" not in claims:
+        raise InvalidToken()
+    user_id = uuid_claim(claims, "sub")
+    session_id = uuid_claim(claims, "sid")
+
+    user, session_alive = _read(user_id, session_id)
+    if user is None:
+        raise UserNotFound()
+    if not session_alive or not user.is_active or claims.get("role") != user.role:
+        raise InvalidToken()
+    return user
+
+
+def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
+    """The user (None if gone) and whether the session is alive, in one database round trip."""
+    verdict = revocation.verdict(session_id)
+    with read_connection() as connection:
+        if verdict is revocation.Verdict.UNKNOWN:
+            row = connection.execute(
+                USER_AND_LIVE_SESSION, {"user_id": user_id, "session_id": session_id}
+            ).first()
+            alive = row is not None and row.live_session_id is not None
+        else:
+            row = connection.execute(USER, {"user_id": user_id}).first()
+            alive = verdict is revocation.Verdict.ALIVE
+    return (None if row is None else TokenUser(*row[:_width])), alive
+
+
+def init_app(jwt: JWTManager) -> None:
+    """Make this check the one flask-jwt-extended runs after verifying a token."""
+    jwt.user_lookup_loader(load_token_user)

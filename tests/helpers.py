@@ -1,0 +1,112 @@
+"""What tests share besides fixtures: constants, request bodies, and a client-side account helper.
+
+Fixtures live in conftest.py; test modules import these names from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+
+POSTGRES_SERVER = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+# Tests hash a great many passwords; a cheap method keeps them fast. The production default is
+# tested on its own (tests/test_passwords.py).
+FAST_HASH = "pbkdf2:sha256:1000"
+PASSWORD = "Correcto caballo 42"
+
+# UserResponse: exactly these keys.
+USER_KEYS = {
+    "id", "email", "first_name", "last_name", "role", "phone", "program", "ficha",
+    "avatar_url", "is_active", "last_login", "created_at", "updated_at", "environment_id",
+}
+
+
+def registration(**overrides) -> dict:
+    """A /register body as the app sends it, with `overrides` applied."""
+    body = {
+        "email": "nuevo@sena.edu.co",
+        "password": PASSWORD,
+        "first_name": "Nuevo",
+        "last_name": "Aprendiz",
+        "role": "student",
+        "phone": None,
+        "program": None,
+    }
+    body.update(overrides)
+    return body
+
+
+def using_postgres() -> bool:
+    return os.environ.get("TEST_DATABASE", "sqlite").lower() in ("postgresql", "postgres", "pg")
+
+
+def _server_engine():
+    return sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+
+
+def create_postgres_database(name: str) -> str:
+    engine = _server_engine()
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sa.engine.make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str) -> None:
+    engine = _server_engine()
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def base_environ(database_url: str, **overrides) -> dict:
+    environ = {
+        "APP_ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+    }
+    environ.update(overrides)
+    return environ
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Accounts:
+    """Make and sign in users through the HTTP API, as the app does."""
+
+    def __init__(self, client):
+        self.client = client
+        self.counter = 0
+
+    def register(self, email=None, password=PASSWORD, **fields):
+        self.counter += 1
+        body = {
+            "email": email or f"aprendiz{self.counter}@sena.edu.co",
+            "password": password,
+            "first_name": "Aprendiz",
+            "last_name": f"Número {self.counter}",
+            "role": "student",
+            "phone": None,
+            "program": None,
+        }
+        body.update(fields)
+        response = self.client.post("/api/auth/register", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def login(self, email, password=PASSWORD):
+        response = self.client.post("/api/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def token(self, email=None, password=PASSWORD, **fields):
+        """Register a fresh user and return (user, access token)."""
+        user = self.register(email=email, password=password, **fields)
+        return user, self.login(user["email"], password)["access_token"]
