@@ -3,7 +3,7 @@
 Shared by the HTTP API and the `flask users` commands; nothing here commits.
 """
 
-from .authentication import authenticate, verify_current_password
+from .authentication import authenticate, change_password
 from .store import (
     check_password_policy,
     create_user,
@@ -19,6 +19,7 @@ from .store import (
 
 __all__ = [
     "authenticate",
+    "change_password",
     "check_password_policy",
     "create_user",
     "end_all_sessions",
@@ -29,5 +30,4 @@ __all__ = [
     "set_password",
     "set_role",
     "update_profile",
-    "verify_current_password",
 ]

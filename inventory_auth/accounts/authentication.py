@@ -7,46 +7,65 @@ current method (the previous backend's bcrypt, an older Werkzeug method) is repl
 Only then is `is_active` looked at, so an inactive account reveals itself only to someone who
 knows its password.
 
-Failures are recorded for the lockout in the caller's transaction; the caller commits them even
-though it answers with an error (`AuthenticationFailed`).
+Every outcome is written to the audit trail, and failures are counted for the lockout, in the
+caller's transaction; the caller commits them even though it answers with an error
+(`AuthenticationFailed`).
 """
 
 from __future__ import annotations
 
+from .. import audit
+from ..audit import actions
 from ..database import release_connection
-from ..exceptions import AccountInactive, InvalidCredentials, WrongCurrentPassword
+from ..exceptions import AccountInactive, AccountLocked, InvalidCredentials, WrongCurrentPassword
 from ..models import User
 from ..models.types import utcnow
 from ..security import lockout
 from ..security.passwords import burn_verify, hash_password, needs_rehash, verify_password
-from .store import find_by_email
+from .store import find_by_email, set_password
 
 
 def authenticate(email: str, password: str) -> User:
     """The user whose email and password these are, with `last_login` set; else
     AccountLocked, InvalidCredentials or AccountInactive."""
-    has_failures = lockout.check(email)
+    try:
+        has_failures = lockout.check(email)
+    except AccountLocked:
+        audit.record(actions.LOGIN_FAILED, new={"reason": "locked"})
+        raise
     user = find_by_email(email)
     release_connection()  # no connection is held through the ~150 ms of hashing
     if user is None:
         burn_verify(password)
-        lockout.record_failure(email)
-        raise InvalidCredentials()
+        _failed(email, None, "unknown_email")
     if not verify_password(password, user.password_hash):
-        lockout.record_failure(email)
-        raise InvalidCredentials()
+        _failed(email, user, "wrong_password")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if has_failures:
         lockout.clear(email)
     if not user.is_active:
+        audit.record(actions.LOGIN_FAILED, entity_id=user.id, new={"reason": "inactive"})
         raise AccountInactive()
     user.last_login = utcnow()
+    audit.record(actions.LOGIN, actor_id=user.id, entity_id=user.id)
     return user
 
 
-def verify_current_password(user: User, password: str) -> None:
-    """A password change must prove the current password; WrongCurrentPassword otherwise."""
+def _failed(email: str, user: User | None, reason: str):
+    """Count the failure for the lockout, audit it (and the lockout it may start), refuse."""
+    wait = lockout.record_failure(email)
+    entity_id = user.id if user is not None else None
+    audit.record(actions.LOGIN_FAILED, entity_id=entity_id, new={"reason": reason})
+    if wait:
+        audit.record(actions.ACCOUNT_LOCKED, entity_id=entity_id, new={"seconds": wait})
+    raise InvalidCredentials()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """A password change must prove the current password; then every session of the user ends."""
     release_connection()
-    if not verify_password(password, user.password_hash):
+    if not verify_password(current_password, user.password_hash):
         raise WrongCurrentPassword()
+    set_password(user, new_password)
+    audit.record(actions.PASSWORD_CHANGE, actor_id=user.id, entity_id=user.id)

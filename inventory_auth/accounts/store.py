@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import sessions
+from .. import audit, sessions
+from ..audit import actions
 from ..database import release_connection
 from ..exceptions import EmailTaken, RoleNotSelfService, UserNotFound, WeakPassword
 from ..extensions import db
@@ -66,12 +67,19 @@ def register(data: dict, actor) -> User:
     role = data["role"]
     if role not in current_app.config["SELF_REGISTRATION_ROLES"] and not is_admin_general(actor):
         raise RoleNotSelfService(role)
-    return create_user(**data)
+    user = create_user(**data)
+    public = {key: value for key, value in data.items() if key != "password"}
+    audit.record(actions.REGISTER, actor_id=actor.id if actor else user.id, entity_id=user.id, new=public)
+    return user
 
 
 def update_profile(user: User, changes: dict) -> User:
+    """The user's own profile fields, changed by the user."""
+    before, after = audit.changes(user, changes)
     for name, value in changes.items():
         setattr(user, name, value)
+    if after:
+        audit.record(actions.PROFILE_UPDATE, actor_id=user.id, entity_id=user.id, old=before, new=after)
     return user
 
 

@@ -108,8 +108,7 @@ def update_me(changes):
 def change_password(data):
     """Replace the caller's password, given the current one; ends every other session."""
     user = accounts.get_user(current_user.id)
-    accounts.verify_current_password(user, data["current_password"])
-    accounts.set_password(user, data["new_password"])
+    accounts.change_password(user, data["current_password"], data["new_password"])
     tokens = sessions.start(user)
     db.session.commit()
     return {"message": messages.PASSWORD_CHANGED, **tokens}
@@ -121,7 +120,7 @@ def change_password(data):
 @bp.response(200, MessageSchema)
 def logout():
     """End the caller's session: its access and refresh tokens stop working."""
-    sessions.end_session(sessions.current_session_id())
+    sessions.logout(current_user.id, sessions.current_session_id())
     db.session.commit()
     return {"message": messages.LOGGED_OUT}
 
@@ -132,6 +131,6 @@ def logout():
 @bp.response(200, MessageSchema)
 def logout_all():
     """End every session of the caller, on every device."""
-    sessions.end_all(current_user.id, reason="logout_all")
+    sessions.logout_all(current_user.id)
     db.session.commit()
     return {"message": messages.LOGGED_OUT_ALL}

@@ -6,9 +6,10 @@ from flask.cli import with_appcontext
 from .. import sessions
 from ..extensions import db
 from ..security import lockout
+from .origin import AuditedGroup
 
 
-@click.group("sessions")
+@click.group("sessions", cls=AuditedGroup)
 def sessions_group():
     """Login sessions and lockout counters."""
 

@@ -23,6 +23,7 @@ from ..security import lockout
 from ..web.fields import normalize_email
 from .errors import describe
 from .errors import fail as _fail
+from .origin import AuditedGroup
 
 
 def _address(email: str) -> str:
@@ -78,7 +79,7 @@ def _show(user: User) -> None:
         click.echo(f"{label:<11} {value}")
 
 
-@click.group()
+@click.group(cls=AuditedGroup)
 def users():
     """Manage user accounts."""
 

@@ -1,7 +1,8 @@
 """The database tables, one module each."""
 
+from .audit_log import AuditLog
 from .auth_session import AuthSession
 from .login_failure import LoginFailure
 from .user import User
 
-__all__ = ["AuthSession", "LoginFailure", "User"]
+__all__ = ["AuditLog", "AuthSession", "LoginFailure", "User"]

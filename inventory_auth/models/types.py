@@ -33,3 +33,25 @@ class UTCDateTime(TypeDecorator):
         if value is not None:
             value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value
+
+
+class NaiveUTCDateTime(TypeDecorator):
+    """A timestamp stored without an offset, always UTC, read back as timezone-aware UTC.
+
+    For tables that other services write too (the previous backend's `audit_logs` is
+    `timestamp without time zone`, filled with naive UTC values): writing a naive UTC value keeps
+    their rows and ours alike whatever the session's time zone.
+    """
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value

@@ -61,8 +61,9 @@ def _insert(dialect_name):
     return (postgresql if dialect_name == "postgresql" else sqlite).insert(LoginFailure)
 
 
-def record_failure(email: str) -> None:
-    """Count one more consecutive failure (atomically: concurrent failures all count)."""
+def record_failure(email: str) -> int:
+    """Count one more consecutive failure (atomically: concurrent failures all count); the seconds
+    of the wait it starts (0: none)."""
     key = account_key(email)
     now = utcnow()
     quiet_since = now - timedelta(seconds=current_app.config["LOCKOUT_RESET_SECONDS"])
@@ -88,6 +89,7 @@ def record_failure(email: str) -> None:
             .where(LoginFailure.account_key == key)
             .values(locked_until=now + timedelta(seconds=wait))
         )
+    return wait
 
 
 def clear(email: str) -> bool:

@@ -9,7 +9,10 @@
 The token library's manager, which verifies a token with one decode, is `../jwt_manager.py`.
 """
 
-from .lifecycle import end_all, end_session, end_sessions, prune, refresh, start
+from .lifecycle import end_all, end_session, end_sessions, logout, logout_all, prune, refresh, start
 from .tokens import current_session_id
 
-__all__ = ["current_session_id", "end_all", "end_session", "end_sessions", "prune", "refresh", "start"]
+__all__ = [
+    "current_session_id", "end_all", "end_session", "end_sessions", "logout", "logout_all", "prune",
+    "refresh", "start",
+]

@@ -15,6 +15,8 @@ import uuid
 from flask import current_app
 from sqlalchemy import delete, or_, update
 
+from .. import audit
+from ..audit import actions
 from ..exceptions import InvalidToken, RefreshTokenReused
 from ..extensions import db
 from ..models import AuthSession, User
@@ -90,6 +92,7 @@ def refresh(refresh_token: str) -> dict:
         return {**token_pair(user, session), "user": user}
 
     end_sessions(AuthSession.id == session.id, reason="refresh_reuse")
+    audit.record(actions.REFRESH_TOKEN_REUSE, entity_id=user.id, new={"session_id": session.id})
     raise RefreshTokenReused()
 
 
@@ -107,6 +110,18 @@ def end_sessions(condition, *, reason: str) -> list[uuid.UUID]:
 
 def end_session(session_id: uuid.UUID, *, reason: str = "logout") -> None:
     end_sessions(AuthSession.id == session_id, reason=reason)
+
+
+def logout(user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    """The user ends one of its own sessions."""
+    end_session(session_id)
+    audit.record(actions.LOGOUT, actor_id=user_id, entity_id=user_id)
+
+
+def logout_all(user_id: uuid.UUID) -> None:
+    """The user ends every session of its own, on every device."""
+    end_all(user_id, reason="logout_all")
+    audit.record(actions.LOGOUT_ALL, actor_id=user_id, entity_id=user_id)
 
 
 def end_all(user_id: uuid.UUID, *, reason: str) -> list[uuid.UUID]:

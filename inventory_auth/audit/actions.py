@@ -1,0 +1,60 @@
+"""Every action this service writes to the audit trail, with its one fixed level.
+
+Levels, as the audit screen counts them: `success` (something was granted or created), `info`
+(routine changes), `warning` (refusals and changes that take access away), `error` (signs of an
+attack). Rows of the rest of the inventory system carry actions of their own; the screen counts
+those as `info`.
+"""
+
+# Authentication, by anyone
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+ACCOUNT_LOCKED = "account_locked"
+REGISTER = "register"
+PROFILE_UPDATE = "profile_update"
+PASSWORD_CHANGE = "password_change"
+PASSWORD_RESET_REQUESTED = "password_reset_requested"
+PASSWORD_RESET = "password_reset"
+REFRESH_TOKEN_REUSE = "refresh_token_reuse"
+LOGOUT = "logout"
+LOGOUT_ALL = "logout_all"
+
+# Administration, by an admin_general through /api/users or an operator through `flask users`
+USER_CREATE = "user_create"
+USER_UPDATE = "user_update"
+USER_ROLE_CHANGE = "user_role_change"
+USER_DEACTIVATE = "user_deactivate"
+USER_ACTIVATE = "user_activate"
+USER_SET_PASSWORD = "user_set_password"
+USER_UNLOCK = "user_unlock"
+USER_LOGOUT = "user_logout"
+
+SUCCESS, INFO, WARNING, ERROR = "success", "info", "warning", "error"
+LEVELS = (SUCCESS, INFO, WARNING, ERROR)
+
+LEVEL = {
+    LOGIN: SUCCESS,
+    LOGIN_FAILED: WARNING,
+    ACCOUNT_LOCKED: ERROR,
+    REGISTER: SUCCESS,
+    PROFILE_UPDATE: INFO,
+    PASSWORD_CHANGE: SUCCESS,
+    PASSWORD_RESET_REQUESTED: INFO,
+    PASSWORD_RESET: SUCCESS,
+    REFRESH_TOKEN_REUSE: ERROR,
+    LOGOUT: INFO,
+    LOGOUT_ALL: INFO,
+    USER_CREATE: SUCCESS,
+    USER_UPDATE: INFO,
+    USER_ROLE_CHANGE: WARNING,
+    USER_DEACTIVATE: WARNING,
+    USER_ACTIVATE: SUCCESS,
+    USER_SET_PASSWORD: WARNING,
+    USER_UNLOCK: INFO,
+    USER_LOGOUT: WARNING,
+}
+
+
+def level(action: str) -> str:
+    """The level of an action; actions written by other services count as info."""
+    return LEVEL.get(action, INFO)
