@@ -54,6 +54,8 @@ def register_extensions(app: Flask) -> None:
     redis_client.init_app(app)
     limiter.init_app(app)
     passwords.warm_up(app.config["PASSWORD_HASH_METHOD"])
+    from .mail import init_app as init_mail  # outgoing mail (password reset), off the request path
+    init_mail(app)
 
 
 def register_blueprints(app: Flask) -> None:

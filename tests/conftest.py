@@ -197,3 +197,8 @@ def create_user(app):
             return {"id": str(user.id), "email": user.email, "role": user.role}
 
     return create
+
+
+# --- mail: a real SMTP server in the test process (tests/smtp_server.py) ---------------------
+from smtp_server import closed_port, smtp_server  # noqa: E402, F401
+# --- end mail -------------------------------------------------------------------------------
