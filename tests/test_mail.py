@@ -6,6 +6,7 @@ will, so the request id, timing and logs are those of a real request.
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask import jsonify, request
+from smtp_server import start_smtp_server
 
 from inventory_auth import mail
 from inventory_auth.mail.message import lifetime_in_words
@@ -267,3 +269,80 @@ def test_a_forked_worker_sends_through_its_own_thread(mail_app, smtp_server):
         os.waitpid(pid, 0)
     assert done and os.waitstatus_to_exitcode(status) == 0
     assert [m["To"] for m in smtp_server.wait_for(2)] == ["maestro@sena.edu.co", "trabajador@sena.edu.co"]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: (certificate file, key file)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    try:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True, capture_output=True, timeout=30,
+        )
+    except FileNotFoundError:
+        pytest.skip("openssl is not installed")
+    return cert, key
+
+
+def tls_server(certificate, **options):
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    if options.pop("implicit", False):
+        return start_smtp_server(ssl_context=context, **options)
+    return start_smtp_server(tls_context=context, require_starttls=True, **options)
+
+
+def test_starttls_delivers_to_a_server_with_a_trusted_certificate(mail_app, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # trust the test certificate
+    server = tls_server(certificate)
+    try:
+        app = mail_app(**server.environ, MAIL_USE_TLS="true")
+        request_reset(app)
+        (message,) = server.wait_for(1)
+        assert message["To"] == "ana@sena.edu.co"
+    finally:
+        server.controller.stop()
+
+
+def test_starttls_refuses_a_certificate_it_cannot_verify(mail_app, certificate, capsys):
+    server = tls_server(certificate)
+    try:
+        app = mail_app(**server.environ, MAIL_USE_TLS="true")
+        request_reset(app, request_id="req-tls-1")
+        assert mail.outbox(app).flush(5)
+        (failed,) = mail_lines(capsys.readouterr().out)
+        assert failed["error"] == "SSLCertVerificationError"
+        assert failed["request_id"] == "req-tls-1"
+        assert server.messages == []
+    finally:
+        server.controller.stop()
+
+
+def test_a_server_that_requires_starttls_refuses_plain_smtp(mail_app, certificate, capsys):
+    server = tls_server(certificate)
+    try:
+        app = mail_app(**server.environ)  # MAIL_USE_TLS not set
+        request_reset(app)
+        assert mail.outbox(app).flush(5)
+        (failed,) = mail_lines(capsys.readouterr().out)
+        assert failed["level"] == "ERROR" and failed["message"].startswith("mail not sent: ")
+        assert server.messages == []
+    finally:
+        server.controller.stop()
+
+
+def test_implicit_tls_delivers_to_a_server_with_a_trusted_certificate(mail_app, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    server = tls_server(certificate, implicit=True)
+    try:
+        app = mail_app(**server.environ, MAIL_USE_SSL="true")
+        request_reset(app)
+        (message,) = server.wait_for(1)
+        assert message["To"] == "ana@sena.edu.co"
+    finally:
+        server.controller.stop()
