@@ -183,7 +183,7 @@ def test_a_full_outbox_drops_the_new_message_with_an_error(mail_app, smtp_server
         for n in range(3)
     ]
     assert [r["queued"] for r in results] == [True, True, False]
-    assert all(r["seconds"] < 0.1 for r in results)
+    assert all(r["seconds"] < 0.25 for r in results)
     assert outbox.flush(10)
     assert sorted(m["To"] for m in smtp_server.wait_for(3)) == [
         "cola0@sena.edu.co", "cola1@sena.edu.co", "primero@sena.edu.co",
@@ -208,7 +208,7 @@ def test_closing_is_bounded_and_logs_what_is_lost(mail_app, smtp_server, capsys)
         request_reset(app, email=f"tarde{n}@sena.edu.co", request_id=f"req-tarde-{n}")
     started = time.perf_counter()
     assert mail.outbox(app).close(0.5) == 3
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 1.5  # the server would take 3 s per message
     lost = [line for line in mail_lines(capsys.readouterr().out) if "message lost" in line["message"]]
     assert sorted(line["request_id"] for line in lost) == ["req-tarde-0", "req-tarde-1", "req-tarde-2"]
     assert not request_reset(app)[0].get_json()["queued"]  # closed: nothing more is taken
@@ -240,7 +240,7 @@ def test_a_process_that_exits_waits_a_bounded_time_and_logs_the_rest(smtp_server
     )
     ended = time.time()
     exiting_at = float(finished.stdout.split("exiting at ")[1].split()[0])
-    assert ended - exiting_at < 2.5  # 1 s to drain, then the interpreter ends
+    assert ended - exiting_at < 4  # 1 s to drain, then the interpreter ends (the server: 10 s)
     lost = [line for line in mail_lines(finished.stdout) if "message lost" in line["message"]]
     assert len(lost) == 2
 
