@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import web
+from . import mail, web
 from .config import load_config
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
     register_extensions(app)
     web.init_app(app)
+    mail.init_app(app)  # after the logs are set up: it may warn at start-up
     register_blueprints(app)
     register_commands(app)
     return app

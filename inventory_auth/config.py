@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
 from dotenv import load_dotenv
+from limits import parse_many
 
 from .roles import ROLES
 
@@ -184,6 +186,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         },
         # HTTP edge: proxies, CORS, logs, health checks
         **http_settings(environ, env_name),
+        **mail_settings(environ, env_name),
     }
 
 
@@ -207,6 +210,121 @@ def http_settings(environ, env_name: str) -> dict:
         "CORS_ORIGINS": origins,
         "LOG_LEVEL": level,
         "READINESS_TIMEOUT_SECONDS": readiness_timeout,
+    }
+
+
+DEVELOPMENT_RESET_URL = "http://127.0.0.1:8001/restablecer-contrasena?token={token}"
+DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
+
+
+def _bool(environ, name, default: bool) -> bool:
+    raw = _env(environ, name)
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _limit(environ, name, default: str) -> str:
+    value = _env(environ, name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} must be limits like '5 per minute;20 per hour', got {value!r}"
+        ) from None
+    return value
+
+
+def mail_settings(environ, env_name: str) -> dict:
+    """Outgoing mail (password reset links): the SMTP server, the link, and its limits.
+
+    With no MAIL_SERVER nothing is sent: development and testing write the message to the log
+    instead, production logs an error at start-up and for every message it cannot send.
+    """
+    server = _env(environ, "MAIL_SERVER")
+    use_tls = _bool(environ, "MAIL_USE_TLS", False)
+    use_ssl = _bool(environ, "MAIL_USE_SSL", False)
+    if use_tls and use_ssl:
+        raise ConfigurationError(
+            "MAIL_USE_TLS (STARTTLS, usually port 587) and MAIL_USE_SSL (TLS from the first byte, "
+            "usually port 465) exclude each other: set one of them"
+        )
+    port = _int(environ, "MAIL_PORT", 465 if use_ssl else 587 if use_tls else 25)
+    if not 0 < port < 65536:
+        raise ConfigurationError(f"MAIL_PORT must be a TCP port (1-65535), got {port}")
+    username = _env(environ, "MAIL_USERNAME")
+    password = _env(environ, "MAIL_PASSWORD")
+    if (username is None) != (password is None):
+        raise ConfigurationError("MAIL_USERNAME and MAIL_PASSWORD are set together or not at all")
+    production_mail = env_name == "production" and server is not None
+    sender = _env(environ, "MAIL_DEFAULT_SENDER")
+    if sender is None:
+        if production_mail:
+            raise ConfigurationError(
+                "MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is (e.g. "
+                "'Inventario SENA <no-reply@example.edu.co>')"
+            )
+        sender = DEVELOPMENT_SENDER
+    if "@" not in parseaddr(sender)[1]:
+        raise ConfigurationError(f"MAIL_DEFAULT_SENDER must be an email address, got {sender!r}")
+    try:
+        timeout = float(_env(environ, "MAIL_TIMEOUT_SECONDS", "10"))
+    except ValueError:
+        raise ConfigurationError("MAIL_TIMEOUT_SECONDS must be a number of seconds") from None
+    if not 0 < timeout <= 60:
+        raise ConfigurationError("MAIL_TIMEOUT_SECONDS must be more than 0 and at most 60")
+    reset_url = _env(environ, "PASSWORD_RESET_URL")
+    if reset_url is None:
+        if production_mail:
+            raise ConfigurationError(
+                "PASSWORD_RESET_URL must be set when MAIL_SERVER is: the address of the page "
+                "that asks for the new password, with {token} where the token goes"
+            )
+        reset_url = DEVELOPMENT_RESET_URL
+    try:
+        with_token = reset_url.format(token="TOKEN")
+    except (KeyError, IndexError, ValueError):
+        with_token = ""
+    if "{token}" not in reset_url or "TOKEN" not in with_token:
+        raise ConfigurationError(
+            "PASSWORD_RESET_URL must contain {token} and no other {...} field, got "
+            f"{reset_url!r}"
+        )
+    expire = _int(environ, "PASSWORD_RESET_EXPIRE", 30)
+    if not 1 <= expire <= 24 * 60:
+        raise ConfigurationError("PASSWORD_RESET_EXPIRE must be 1 to 1440 minutes")
+    outbox_size = _int(environ, "MAIL_OUTBOX_SIZE", 100)
+    if not 1 <= outbox_size <= 100_000:
+        raise ConfigurationError("MAIL_OUTBOX_SIZE must be 1 to 100000 messages")
+    try:
+        drain = float(_env(environ, "MAIL_SHUTDOWN_SECONDS", "5"))
+    except ValueError:
+        raise ConfigurationError("MAIL_SHUTDOWN_SECONDS must be a number of seconds") from None
+    if not 0 <= drain <= 60:
+        raise ConfigurationError("MAIL_SHUTDOWN_SECONDS must be 0 to 60 seconds")
+    return {
+        "MAIL_SERVER": server,
+        "MAIL_PORT": port,
+        "MAIL_USERNAME": username,
+        "MAIL_PASSWORD": password,
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_DEFAULT_SENDER": sender,
+        "MAIL_TIMEOUT_SECONDS": timeout,
+        "MAIL_TIMEOUT": timeout,  # the same, under the name Flask-Mailman reads
+        "MAIL_OUTBOX_SIZE": outbox_size,
+        "MAIL_SHUTDOWN_SECONDS": drain,
+        "PASSWORD_RESET_URL": reset_url,
+        "PASSWORD_RESET_EXPIRE": expire,
+        "PASSWORD_RESET_RATE_LIMIT": _limit(
+            environ, "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
+        ),
+        "PASSWORD_RESET_ACCOUNT_LIMIT": _limit(environ, "PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
     }
 
 

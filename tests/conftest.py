@@ -25,6 +25,7 @@ from helpers import (
     drop_postgres_database,
     using_postgres,
 )
+from smtp_server import closed_port, smtp_server  # noqa: F401  (fixtures: a real SMTP server)
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +126,4 @@ def create_user(app):
             return {"id": str(user.id), "email": user.email, "role": user.role}
 
     return create
+

@@ -8,7 +8,7 @@ DOCS = ROOT / "docs"
 
 # How the code reads a setting: config.py's helpers, or os.environ.get in gunicorn.conf.py.
 SETTING_READ = re.compile(
-    r"""(?:_env|_int|_list)\(\s*environ,\s*"([A-Z0-9_]+)"|environ\.get\(\s*["']([A-Z0-9_]+)["']"""
+    r"""(?:_env|_int|_list|_bool|_limit)\(\s*environ,\s*"([A-Z0-9_]+)"|environ\.get\(\s*["']([A-Z0-9_]+)["']"""
 )
 
 

@@ -1,0 +1,58 @@
+"""The password reset message: Spanish plain text, a subject and a body, nothing else.
+
+Pure functions of their arguments, so the flow, the CLI and the tests build the same text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+SERVICE_NAME = "sistema de inventario del SENA"
+RESET_SUBJECT = "Restablecer su contraseña del sistema de inventario del SENA"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One plain-text message to one recipient."""
+
+    to: str
+    subject: str
+    body: str
+    kind: str  # what it is, for the logs ("password_reset"); never its content
+
+
+def reset_link(template: str, token: str) -> str:
+    """The link in the message: `PASSWORD_RESET_URL` with the token in place of `{token}`."""
+    return template.format(token=quote(token, safe=""))
+
+
+def lifetime_in_words(minutes: int) -> str:
+    """30 -> "30 minutos", 60 -> "1 hora", 120 -> "2 horas", 90 -> "90 minutos"."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hora" if hours == 1 else f"{hours} horas"
+    return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+
+
+def password_reset_message(email: str, link: str, expires_minutes: int) -> Message:
+    lifetime = lifetime_in_words(expires_minutes)
+    body = f"""Hola:
+
+Recibimos una solicitud para restablecer la contraseña de la cuenta {email} en el {SERVICE_NAME}.
+
+Para elegir una contraseña nueva, abra este enlace:
+
+{link}
+
+El enlace vence en {lifetime} y sirve una sola vez. Si pide otro enlace, este deja de servir.
+
+Si usted no pidió restablecer su contraseña, ignore este mensaje: su contraseña actual sigue \
+siendo válida y nadie puede cambiarla sin este enlace. Si recibe estos mensajes sin haberlos \
+pedido, avise al administrador del sistema en su centro de formación.
+
+--
+Sistema de inventario del SENA
+Este es un mensaje automático; por favor no lo responda.
+"""
+    return Message(to=email, subject=RESET_SUBJECT, body=body, kind="password_reset")
