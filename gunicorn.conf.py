@@ -5,6 +5,7 @@ Every value can be overridden from the environment, as hosting platforms expect.
 
 import multiprocessing
 import os
+import sys
 
 # Where to listen: the platform's $PORT, else the seed's APP_PORT, else 8001.
 _port = os.environ.get("PORT") or os.environ.get("APP_PORT") or 8001
@@ -66,3 +67,37 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # to drop it; the application itself sends no Server header. A reverse proxy in front may remove
 # gunicorn's (nginx: `proxy_hide_header Server;`).
 proc_name = "inventory_auth"
+
+# gunicorn's control socket (for `gunicornc`) is off unless GUNICORN_CONTROL_SOCKET names a path.
+# gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl), so two instances on one host take it from each other: starting the
+# second unlinks the first's socket, and stopping either deletes it. A path derived from the port
+# would still collide (two instances may share a port with SO_REUSEPORT during a switch-over), and
+# nothing in this service's operation needs the socket: deploys, reloads and scaling go through
+# signals and the platform (docs/operations.md). Set a distinct path per instance to use it. (The
+# command line's --control-socket PATH alone does not turn it back on; this file disables it.)
+_control_socket = (os.environ.get("GUNICORN_CONTROL_SOCKET") or "").strip()
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
+
+
+# A misconfigured service stops the whole server, with one line and a non-zero exit, before it
+# binds the port: the master reads the configuration the way the application will (same
+# environment, `.env` and instance folder) before forking any worker. Without this, each worker
+# would print the reason and exit, and the master would boot another one, forever (wsgi.py is the
+# second line of defence: a worker that fails on its configuration exits with gunicorn's
+# boot-error code, which stops the master).
+def on_starting(server):
+    from flask import Flask
+
+    from inventory_auth.config import ConfigurationError, load_config
+
+    instance_path = Flask("inventory_auth", instance_relative_config=True).instance_path
+    try:
+        load_config(instance_path)
+    except ConfigurationError as error:
+        if server.pidfile is not None:
+            server.pidfile.unlink()
+        sys.exit(f"inventory_auth: {error}")
+
