@@ -7,14 +7,25 @@ import multiprocessing
 import os
 import sys
 
-# Where to listen: the platform's $PORT, else the seed's APP_PORT, else 8001.
+
+def _whole_number(name: str, raw: str | None, default: int) -> int:
+    """A numeric setting, or the server stops with one line naming it (no traceback)."""
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        sys.exit(f"inventory_auth: {name} must be a whole number, got {raw!r}")
+
+
+# Where to listen: the platform's $PORT, else APP_PORT (the previous backend's setting), else 8001.
 _port = os.environ.get("PORT") or os.environ.get("APP_PORT") or 8001
 bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{_port}"  # noqa: S104 (a container's service)
 
 # Worker processes: WEB_CONCURRENCY (the platform convention), else one per core. GET /me is
 # Python work under the GIL, so it needs a process per core; more processes than cores measured no
 # better (docs/benchmarks.md, "Worker layout").
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
+workers = _whole_number("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), multiprocessing.cpu_count())
 
 # Threads per worker: 16, measured. A worker serves only the keep-alive connections it accepted,
 # and the kernel hands them out unevenly (15 and 1 of 16 happen). Login is PBKDF2, which releases
@@ -26,7 +37,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
 # connection at a time, and none while it hashes: keep DATABASE_POOL_SIZE (16 by default) at
 # least this number, or threads beyond it open and close a connection per request.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 16)
+threads = _whole_number("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS"), 16)
 
 # One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the
 # workers by address hash, instead of whichever worker wakes first taking them. A worker serves
@@ -50,8 +61,8 @@ _reuse_port = (os.environ.get("GUNICORN_REUSE_PORT") or "auto").lower()
 reuse_port = _kernel_migrates_queued_connections() if _reuse_port == "auto" else _reuse_port == "true"
 
 # A worker stuck longer than this is killed and replaced by the master.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 30)
+timeout = _whole_number("GUNICORN_TIMEOUT", os.environ.get("GUNICORN_TIMEOUT"), 30)
+graceful_timeout = _whole_number("GUNICORN_GRACEFUL_TIMEOUT", os.environ.get("GUNICORN_GRACEFUL_TIMEOUT"), 30)
 keepalive = 5
 
 # Logs. The application writes one JSON line per request on stdout (request id, method, path,

@@ -135,6 +135,7 @@ MISCONFIGURATIONS = {
     "an unknown ALGORITHM": ({"ALGORITHM": "none"}, "ALGORITHM"),
     "a MySQL DATABASE_URL": ({"DATABASE_URL": "mysql://inv:clave-secreta@127.0.0.1/x"}, "DATABASE_URL"),
     "a negative TRUSTED_PROXIES": ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
+    "a word for GUNICORN_THREADS": ({"GUNICORN_THREADS": "dieciseis"}, "GUNICORN_THREADS"),
 }
 
 
