@@ -5,15 +5,27 @@ Every value can be overridden from the environment, as hosting platforms expect.
 
 import multiprocessing
 import os
+import sys
 
-# Where to listen: the platform's $PORT, else the seed's APP_PORT, else 8001.
+
+def _whole_number(name: str, raw: str | None, default: int) -> int:
+    """A numeric setting, or the server stops with one line naming it (no traceback)."""
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        sys.exit(f"inventory_auth: {name} must be a whole number, got {raw!r}")
+
+
+# Where to listen: the platform's $PORT, else APP_PORT (the previous backend's setting), else 8001.
 _port = os.environ.get("PORT") or os.environ.get("APP_PORT") or 8001
 bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{_port}"  # noqa: S104 (a container's service)
 
 # Worker processes: WEB_CONCURRENCY (the platform convention), else one per core. GET /me is
 # Python work under the GIL, so it needs a process per core; more processes than cores measured no
 # better (docs/benchmarks.md, "Worker layout").
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
+workers = _whole_number("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), multiprocessing.cpu_count())
 
 # Threads per worker: 16, measured. A worker serves only the keep-alive connections it accepted,
 # and the kernel hands them out unevenly (15 and 1 of 16 happen). Login is PBKDF2, which releases
@@ -25,7 +37,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count())
 # connection at a time, and none while it hashes: keep DATABASE_POOL_SIZE (16 by default) at
 # least this number, or threads beyond it open and close a connection per request.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 16)
+threads = _whole_number("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS"), 16)
 
 # One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the
 # workers by address hash, instead of whichever worker wakes first taking them. A worker serves
@@ -49,8 +61,8 @@ _reuse_port = (os.environ.get("GUNICORN_REUSE_PORT") or "auto").lower()
 reuse_port = _kernel_migrates_queued_connections() if _reuse_port == "auto" else _reuse_port == "true"
 
 # A worker stuck longer than this is killed and replaced by the master.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or 30)
+timeout = _whole_number("GUNICORN_TIMEOUT", os.environ.get("GUNICORN_TIMEOUT"), 30)
+graceful_timeout = _whole_number("GUNICORN_GRACEFUL_TIMEOUT", os.environ.get("GUNICORN_GRACEFUL_TIMEOUT"), 30)
 keepalive = 5
 
 # Logs. The application writes one JSON line per request on stdout (request id, method, path,
@@ -66,3 +78,37 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # to drop it; the application itself sends no Server header. A reverse proxy in front may remove
 # gunicorn's (nginx: `proxy_hide_header Server;`).
 proc_name = "inventory_auth"
+
+# gunicorn's control socket (for `gunicornc`) is off unless GUNICORN_CONTROL_SOCKET names a path.
+# gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl), so two instances on one host take it from each other: starting the
+# second unlinks the first's socket, and stopping either deletes it. A path derived from the port
+# would still collide (two instances may share a port with SO_REUSEPORT during a switch-over), and
+# nothing in this service's operation needs the socket: deploys, reloads and scaling go through
+# signals and the platform (docs/operations.md). Set a distinct path per instance to use it. (The
+# command line's --control-socket PATH alone does not turn it back on; this file disables it.)
+_control_socket = (os.environ.get("GUNICORN_CONTROL_SOCKET") or "").strip()
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
+
+
+# A misconfigured service stops the whole server, with one line and a non-zero exit, before it
+# binds the port: the master reads the configuration the way the application will (same
+# environment, `.env` and instance folder) before forking any worker. Without this, each worker
+# would print the reason and exit, and the master would boot another one, forever (wsgi.py is the
+# second line of defence: a worker that fails on its configuration exits with gunicorn's
+# boot-error code, which stops the master).
+def on_starting(server):
+    from flask import Flask
+
+    from inventory_auth.config import ConfigurationError, load_config
+
+    instance_path = Flask("inventory_auth", instance_relative_config=True).instance_path
+    try:
+        load_config(instance_path)
+    except ConfigurationError as error:
+        if server.pidfile is not None:
+            server.pidfile.unlink()
+        sys.exit(f"inventory_auth: {error}")
+

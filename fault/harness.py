@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psycopg2
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 SHARED_POSTGRES = os.environ.get("FAULT_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "Clave del inventario 2026 segura"
 UNAVAILABLE_DETAIL = "Servicio no disponible temporalmente; intente de nuevo en unos segundos"

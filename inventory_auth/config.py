@@ -76,10 +76,21 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def supported_database_url(url: str) -> str:
+    """`url`, if it names a database this project drives (PostgreSQL through psycopg2, or SQLite);
+    else a ConfigurationError naming the scheme only (the URL may hold a password)."""
+    if url.startswith(("postgresql+psycopg2://", "sqlite://")):
+        return url
+    scheme = url.split("://", 1)[0] if "://" in url else "no scheme"
+    raise ConfigurationError(
+        f"DATABASE_URL must be a postgresql:// (or postgres://) or sqlite:// URL, got {scheme!r}"
+    )
+
+
 def database_url(environ, instance_path: str) -> str:
     url = _env(environ, "DATABASE_URL")
     if url:
-        return normalize_database_url(url)
+        return supported_database_url(normalize_database_url(url))
     host = _env(environ, "DATABASE_HOST")
     name = _env(environ, "DATABASE_NAME")
     if host and name:

@@ -36,6 +36,13 @@ def test_hosting_platform_urls_mean_psycopg2(url):
     assert normalize_database_url(url) == "postgresql+psycopg2://u@h/d"
 
 
+@pytest.mark.parametrize("url", ["mysql://inv:clave-secreta@h/d", "postgresql+psycopg://u@h/d", "h/d"])
+def test_a_database_url_this_project_cannot_drive_is_a_configuration_error(tmp_path, url):
+    with pytest.raises(ConfigurationError, match="DATABASE_URL") as raised:
+        load_config(str(tmp_path), {"APP_ENV": "development", "DATABASE_URL": url})
+    assert "clave-secreta" not in str(raised.value)
+
+
 def test_no_database_configured_means_sqlite_in_instance(tmp_path):
     config = load_config(str(tmp_path), {"APP_ENV": "development"})
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/inventory_auth.sqlite3"

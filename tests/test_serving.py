@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def gunicorn_settings(monkeypatch, **environ):
     for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND_HOST",
-                 "GUNICORN_REUSE_PORT"):
+                 "GUNICORN_REUSE_PORT", "GUNICORN_CONTROL_SOCKET"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -53,3 +53,12 @@ def test_a_socket_per_worker_only_where_the_kernel_hands_over_a_closing_ones_que
 def test_threads_default_to_the_measured_sixteen(monkeypatch):
     assert gunicorn_settings(monkeypatch)["threads"] == 16
     assert gunicorn_settings(monkeypatch, GUNICORN_THREADS="4")["threads"] == 4
+
+
+def test_no_control_socket_unless_one_is_named(monkeypatch):
+    settings = gunicorn_settings(monkeypatch)
+    assert settings["control_socket_disable"] is True
+    assert "control_socket" not in settings
+    settings = gunicorn_settings(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/inventory_auth/a.ctl")
+    assert settings["control_socket_disable"] is False
+    assert settings["control_socket"] == "/run/inventory_auth/a.ctl"

@@ -1,0 +1,231 @@
+"""The real server command, `gunicorn -c gunicorn.conf.py wsgi:app`, as the Procfile and the
+Docker image run it: a misconfigured service stops, and two instances share a host."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def server_environment(tmp_path: Path, port: int, **overrides: str) -> dict:
+    """A production environment of its own: a private HOME (where gunicorn would put its default
+    control socket), a SQLite file, a free port on 127.0.0.1. An empty value means unset (it also
+    keeps a developer's `.env` from filling it in)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    environ = {
+        "PATH": os.getenv("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}",
+        "BIND_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+    }
+    environ.update(overrides)
+    return environ
+
+
+class Server:
+    def __init__(self, tmp_path: Path, name: str, args: list[str], environ: dict):
+        self.log_path = tmp_path / f"{name}.log"
+        self._log = self.log_path.open("w")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", *args], cwd=ROOT, env=environ,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()
+
+    def wait(self, timeout: float) -> tuple[int | None, float]:
+        """The exit status (None: still running after `timeout`) and the seconds it ran."""
+        try:
+            status = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, time.monotonic() - self.started
+        return status, time.monotonic() - self.started
+
+    def group_alive(self) -> bool:
+        """Whether any process of the server (master or worker) is still running."""
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._log.close()
+
+
+@contextlib.contextmanager
+def gunicorn(tmp_path: Path, name: str, args: list[str], environ: dict):
+    server = Server(tmp_path, name, args, environ)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def health(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+            return response.status
+    except OSError:
+        return None
+
+
+def wait_until_serving(server: Server, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if health(port) == 200:
+            return
+        if server.process.poll() is not None:
+            break
+        time.sleep(0.1)
+    pytest.fail(f"gunicorn on port {port} is not serving:\n{server.output()[-3000:]}")
+
+
+# --- A misconfigured service stops the whole server -------------------------------------------
+
+MISCONFIGURATIONS = {
+    "no SECRET_KEY": ({"SECRET_KEY": ""}, "SECRET_KEY"),
+    "a short SECRET_KEY": ({"SECRET_KEY": "corta"}, "SECRET_KEY"),
+    "an unknown ALGORITHM": ({"ALGORITHM": "none"}, "ALGORITHM"),
+    "a MySQL DATABASE_URL": ({"DATABASE_URL": "mysql://inv:clave-secreta@127.0.0.1/x"}, "DATABASE_URL"),
+    "a negative TRUSTED_PROXIES": ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
+    "a word for GUNICORN_THREADS": ({"GUNICORN_THREADS": "dieciseis"}, "GUNICORN_THREADS"),
+}
+
+
+@pytest.mark.parametrize("overrides, setting", MISCONFIGURATIONS.values(), ids=MISCONFIGURATIONS.keys())
+def test_a_misconfigured_server_stops_at_once_with_one_line(tmp_path, overrides, setting):
+    port = free_port()
+    environ = server_environment(tmp_path, port, **overrides)
+    with gunicorn(tmp_path, "misconfigured", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        status, seconds = server.wait(timeout=15)
+        output = server.output()
+
+        assert status is not None, f"still running after 15 s:\n{output[-3000:]}"
+        assert status != 0
+        assert seconds < 5, output
+        reasons = [line for line in output.splitlines() if line.startswith("inventory_auth: ")]
+        assert len(reasons) == 1, output
+        assert setting in reasons[0]
+        # Stopped by the master before any worker, and before the port was bound.
+        assert "Booting worker" not in output
+        assert "Listening at" not in output
+        assert "Traceback" not in output
+        assert "clave-secreta" not in output
+        assert not server.group_alive()
+        assert port_is_free(port)
+
+
+def test_a_worker_that_fails_on_its_configuration_stops_the_master(tmp_path):
+    """Without this project's gunicorn.conf.py (its check in the master), a worker that finds the
+    configuration wrong exits with gunicorn's boot-error code, and the master stops with it."""
+    from gunicorn.arbiter import Arbiter
+
+    port = free_port()
+    no_settings = tmp_path / "empty.conf.py"
+    no_settings.write_text("")
+    environ = server_environment(tmp_path, port, SECRET_KEY="")
+    args = ["-c", str(no_settings), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+            "--no-control-socket", "wsgi:app"]
+    with gunicorn(tmp_path, "bare", args, environ) as server:
+        status, seconds = server.wait(timeout=15)
+        output = server.output()
+
+        assert status == Arbiter.WORKER_BOOT_ERROR, output
+        assert seconds < 5, output
+        assert output.count("Booting worker") == 1, output
+        reasons = [line for line in output.splitlines() if line.startswith("inventory_auth: ")]
+        assert len(reasons) == 1 and "SECRET_KEY" in reasons[0], output
+        assert not server.group_alive()
+        assert port_is_free(port)
+
+
+# --- Two instances on one host ----------------------------------------------------------------
+
+def test_two_instances_on_one_host_create_no_shared_control_socket(tmp_path):
+    ports = free_port(), free_port()
+    environs = [server_environment(tmp_path, port) for port in ports]
+    command = ["-c", "gunicorn.conf.py", "wsgi:app"]
+    with gunicorn(tmp_path, "first", command, environs[0]) as first, \
+            gunicorn(tmp_path, "second", command, environs[1]) as second:
+        wait_until_serving(first, ports[0])
+        wait_until_serving(second, ports[1])
+        home = Path(environs[0]["HOME"])
+        assert list(home.rglob("*.ctl")) == []
+
+        first.stop()
+        assert health(ports[0]) is None
+        assert health(ports[1]) == 200
+        assert "Control socket" not in second.output()
+
+
+def test_two_instances_with_their_own_control_sockets_keep_them(tmp_path):
+    ports = free_port(), free_port()
+    sockets = tmp_path / "first.ctl", tmp_path / "second.ctl"
+    environs = [server_environment(tmp_path, port, GUNICORN_CONTROL_SOCKET=str(path))
+                for port, path in zip(ports, sockets, strict=True)]
+    command = ["-c", "gunicorn.conf.py", "wsgi:app"]
+    with gunicorn(tmp_path, "first", command, environs[0]) as first, \
+            gunicorn(tmp_path, "second", command, environs[1]) as second:
+        wait_until_serving(first, ports[0])
+        wait_until_serving(second, ports[1])
+        assert sockets[0].is_socket() and sockets[1].is_socket()
+
+        first.stop()
+        assert not sockets[0].exists()
+        assert sockets[1].is_socket()
+        assert health(ports[1]) == 200
+        gunicornc = Path(sys.executable).parent / "gunicornc"
+        shown = subprocess.run(
+            [str(gunicornc), "-s", str(sockets[1]), "-c", "show workers", "-j"],
+            capture_output=True, text=True, timeout=10,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert '"count": 2' in shown.stdout
+    assert not sockets[1].exists()
