@@ -148,6 +148,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         raise ConfigurationError(f"SELF_REGISTRATION_ROLES names unknown roles: {unknown}")
     url = database_url(environ, instance_path)
     redis_timeout = _float(environ, "REDIS_TIMEOUT_SECONDS", 0.5, maximum=30)
+    legacy_rounds = _int(environ, "LEGACY_BCRYPT_ROUNDS", 12)
+    if legacy_rounds != 0 and not 4 <= legacy_rounds <= 31:
+        raise ConfigurationError(f"LEGACY_BCRYPT_ROUNDS must be 0 or 4 to 31, got {legacy_rounds}")
 
     return {
         "APP_ENV": env_name,
@@ -175,6 +178,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         "SELF_REGISTRATION_ROLES": self_roles,
         "PASSWORD_HASH_METHOD": _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
         "PASSWORD_MIN_SCORE": _int(environ, "PASSWORD_MIN_SCORE", 2),
+        # The cost of the previous backend's bcrypt hashes, which every failed check also spends
+        # so that those accounts cannot be told apart (0: none of them is left).
+        "LEGACY_BCRYPT_ROUNDS": legacy_rounds,
         # Login under attack: per-account lockout (Keycloak's model)...
         "LOCKOUT_THRESHOLD": _int(environ, "LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_BASE_SECONDS": _int(environ, "LOCKOUT_BASE_SECONDS", 30),

@@ -69,6 +69,7 @@ def base_environ(database_url: str, **overrides) -> dict:
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
         "PASSWORD_HASH_METHOD": FAST_HASH,
+        "LEGACY_BCRYPT_ROUNDS": "4",
     }
     environ.update(overrides)
     return environ

@@ -3,7 +3,8 @@
 `authenticate` is login top to bottom: the lockout first (no password is checked while an
 account waits), the user by email, then the password, whose verification costs the same whether
 or not the email exists (a dummy hash is checked for unknown ones). A hash not made with the
-current method (the previous backend's bcrypt, an older Werkzeug method) is replaced on success.
+current method (the previous backend's bcrypt, an older Werkzeug method), or of the password as
+typed before Unicode normalization, is replaced on success.
 Only then is `is_active` looked at, so an inactive account reveals itself only to someone who
 knows its password.
 
@@ -21,7 +22,7 @@ from ..exceptions import AccountInactive, AccountLocked, InvalidCredentials, Wro
 from ..models import User
 from ..models.types import utcnow
 from ..security import lockout
-from ..security.passwords import burn_verify, hash_password, needs_rehash, verify_password
+from ..security.passwords import burn_verify, hash_password, verify, verify_password
 from .store import find_by_email, set_password
 
 
@@ -38,9 +39,10 @@ def authenticate(email: str, password: str) -> User:
     if user is None:
         burn_verify(password)
         _failed(email, None, "unknown_email")
-    if not verify_password(password, user.password_hash):
+    verification = verify(password, user.password_hash)
+    if not verification.ok:
         _failed(email, user, "wrong_password")
-    if needs_rehash(user.password_hash):
+    if verification.rehash:  # another method, or a hash of the password before normalization
         user.password_hash = hash_password(password)
     if has_failures:
         lockout.clear(email)
