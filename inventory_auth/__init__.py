@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -37,6 +38,8 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
     register_extensions(app)
     web.init_app(app)
     mail.init_app(app)  # after the logs are set up: it may warn at start-up
+    for warning in app.config["CONFIG_WARNINGS"]:
+        logging.getLogger("inventory_auth.config").warning(warning)
     register_blueprints(app)
     register_commands(app)
     return app

@@ -19,6 +19,8 @@ from limits import parse_many
 from .roles import ROLES
 
 MIN_SECRET_KEY_BYTES = 32
+# An ACCESS_TOKEN_EXPIRE this small was probably meant as days, as the previous backend read it.
+DAYS_LOOKALIKE_MAX = 31
 SECRET_KEY_FILE = "secret_key"
 
 
@@ -142,6 +144,15 @@ def load_config(instance_path: str, environ=None) -> dict:
         raise ConfigurationError(f"ALGORITHM must be HS256, HS384 or HS512, got {algorithm!r}")
     key = secret_key(environ, env_name, instance_path)
     access_minutes = _int(environ, "ACCESS_TOKEN_EXPIRE", 30)
+    if access_minutes < 1:
+        raise ConfigurationError(f"ACCESS_TOKEN_EXPIRE must be at least 1 minute, got {access_minutes}")
+    warnings = []
+    if _env(environ, "ACCESS_TOKEN_EXPIRE") is not None and access_minutes <= DAYS_LOOKALIKE_MAX:
+        warnings.append(
+            f"ACCESS_TOKEN_EXPIRE={access_minutes} is read as minutes (the previous backend read it "
+            "as days): access tokens live "
+            f"{access_minutes} minute(s); see docs/migrating.md, 'Token lifetime'"
+        )
     self_roles = _list(environ, "SELF_REGISTRATION_ROLES", ["student"])
     unknown = sorted(set(self_roles) - set(ROLES))
     if unknown:
@@ -165,6 +176,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "JWT_ALGORITHM": algorithm,
         "JWT_DECODE_ALGORITHMS": [algorithm],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=access_minutes),
+        # Said once at start-up, after logging is set up (create_app).
+        "CONFIG_WARNINGS": warnings,
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_ERROR_MESSAGE_KEY": "detail",
         "JWT_DECODE_LEEWAY": _int(environ, "JWT_LEEWAY_SECONDS", 0),

@@ -1,5 +1,6 @@
 """Configuration from the environment."""
 
+import json
 import os
 import subprocess
 import sys
@@ -82,6 +83,17 @@ def test_wsgi_refuses_to_start_with_one_line(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "SECRET_KEY" in lines[0]
+
+
+def test_an_expiry_that_looks_like_days_is_said_at_start_up(make_app, capsys):
+    """The previous backend read ACCESS_TOKEN_EXPIRE as days; here it is minutes."""
+    make_app(ACCESS_TOKEN_EXPIRE="30")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [warning] = [line for line in lines if line["logger"] == "inventory_auth.config"]
+    assert warning["level"] == "WARNING" and "read as minutes" in warning["message"]
+    make_app(ACCESS_TOKEN_EXPIRE="1440")
+    make_app()  # the default says nothing
+    assert "inventory_auth.config" not in capsys.readouterr().out
 
 
 def test_algorithm_and_expiry(tmp_path):
