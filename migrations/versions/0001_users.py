@@ -12,7 +12,6 @@ Create Date: 2026-11-24
 
 import json
 import logging
-import re
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -26,10 +25,6 @@ ROLES = ("student", "instructor", "supervisor", "admin", "admin_general")
 ROLE_CHECK = "role IN (" + ", ".join(f"'{role}'" for role in ROLES) + ")"
 TIMESTAMPS = ("last_login", "created_at", "updated_at")
 UTC_ZONES = ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Universal", "Zulu", "Etc/Universal", "Etc/Zulu")
-# How PostgreSQL renders `CHECK (role IN ('a', 'b'))` on a varchar column.
-IN_LIST_RENDERING = re.compile(
-    r"CHECK \(\(\(role\)::text = ANY \(\(ARRAY\[((?:'(?:[^']|'')*'::character varying(?:, )?)+)\]\)::text\[\]\)\)\)"
-)
 # Marks an adopted table, in its comment; the rest of the comment is the table as it was.
 ADOPTED_MARK = "inventory_auth adopted this table; before adoption it was: "
 
@@ -134,7 +129,7 @@ def give_back_adopted_table(original):
     op.drop_index("uq_users_email_lower", table_name="users")
     op.drop_constraint(op.f("ck_users_role"), "users", type_="check")
     for check in original["role_checks"]:
-        op.execute(f'ALTER TABLE users ADD CONSTRAINT "{check["name"]}" {as_written(check["definition"])}')
+        op.execute(f'ALTER TABLE users ADD CONSTRAINT "{check["name"]}" {check["definition"]}')
     for name in TIMESTAMPS + ("is_active",):
         column = original["columns"][name]
         if name in TIMESTAMPS and column["type"] == "timestamp without time zone":
@@ -175,16 +170,6 @@ def record_original(bind):
         ],
         "comment": comment,
     }
-
-
-def as_written(definition):
-    """A role check as its author wrote it (`role IN (...)`), when PostgreSQL's rendering of it
-    shows that form: given back as rendered, it would be stored in another (equivalent) form."""
-    match = IN_LIST_RENDERING.fullmatch(definition)
-    if match is None:
-        return definition
-    values = re.findall(r"'(?:[^']|'')*'", match.group(1))
-    return f"CHECK (role IN ({', '.join(values)}))"
 
 
 def mark_adopted(original):
