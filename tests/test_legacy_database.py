@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 import sqlalchemy as sa
 
@@ -303,3 +304,15 @@ def test_a_clean_restore_over_the_adopted_database_fails(legacy_url, legacy_app,
 
     assert restore.returncode != 0
     assert "auth_sessions" in restore.stderr
+
+
+def test_tokens_the_previous_backend_issued_are_refused(legacy_app):
+    """Minted as it minted them: sub, role and exp only, HS256, 30 days, the same key."""
+    flask(legacy_app, "db", "upgrade")
+    claims = {"sub": str(LAURA.id), "role": LAURA.role,
+              "exp": datetime.now(UTC) + timedelta(days=30)}
+    token = jwt.encode(claims, legacy_app.config["SECRET_KEY"], algorithm="HS256")
+
+    response = legacy_app.test_client().get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 401, response.get_json()
