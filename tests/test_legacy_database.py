@@ -235,9 +235,10 @@ def test_downgrade_gives_back_the_previous_schema_with_every_write(legacy_url, l
     assert users[LAURA.id]["last_login"].tzinfo is None
 
 
-def test_downgrade_then_upgrade_again(legacy_app):
+def test_an_adopted_table_is_given_back_never_dropped_and_can_be_adopted_again(legacy_app):
     flask(legacy_app, "db", "upgrade")
-    flask(legacy_app, "db", "downgrade", "base")
+    flask(legacy_app, "db", "downgrade", "-x", "drop_users=yes", "base")
+    assert len(stored_users(legacy_app)) == len(legacy.USERS)
     flask(legacy_app, "db", "upgrade")
     assert login(legacy_app.test_client(), LAURA.email, LAURA.password).status_code == 200
 
