@@ -6,12 +6,13 @@ import unicodedata
 import bcrypt
 import pytest
 import sqlalchemy as sa
-from test_register import registration
 from werkzeug.security import generate_password_hash
 
 from inventory_auth.extensions import db
 from inventory_auth.models import User
 from inventory_auth.security import password_policy, passwords
+
+from helpers import registration
 
 PHRASE = "Señal del ñandú en la bodega 42"
 NFC = unicodedata.normalize("NFC", PHRASE)
