@@ -149,7 +149,7 @@ def test_a_misconfigured_server_stops_at_once_with_one_line(tmp_path, overrides,
 
         assert status is not None, f"still running after 15 s:\n{output[-3000:]}"
         assert status != 0
-        assert seconds < 5, output
+        assert seconds < 12, output  # start-up alone takes seconds on a loaded machine; a loop never ends
         reasons = [line for line in output.splitlines() if line.startswith("inventory_auth: ")]
         assert len(reasons) == 1, output
         assert setting in reasons[0]
@@ -178,7 +178,7 @@ def test_a_worker_that_fails_on_its_configuration_stops_the_master(tmp_path):
         output = server.output()
 
         assert status == Arbiter.WORKER_BOOT_ERROR, output
-        assert seconds < 5, output
+        assert seconds < 12, output  # start-up alone takes seconds on a loaded machine; a loop never ends
         assert output.count("Booting worker") == 1, output
         reasons = [line for line in output.splitlines() if line.startswith("inventory_auth: ")]
         assert len(reasons) == 1 and "SECRET_KEY" in reasons[0], output
