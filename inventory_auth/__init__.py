@@ -63,13 +63,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .audit_logs import bp as audit_logs_bp
     from .auth import bp as auth_bp
     from .extensions import api
     from .health import bp as health_bp
     from .health import checks
 
     checks.init_app(app)
-    for blueprint in (auth_bp, health_bp):
+    for blueprint in (auth_bp, audit_logs_bp, health_bp):
         api.register_blueprint(blueprint)
 
 

@@ -1,11 +1,18 @@
 """The audit trail of the auth flows: one row per security event, in the change's transaction."""
 
 import json
+import re
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
+from inventory_auth import audit
+from inventory_auth.audit import actions
 from inventory_auth.extensions import db
-from inventory_auth.models import AuditLog
+from inventory_auth.models import AuditLog, AuthSession, LoginFailure, User
 
 from helpers import PASSWORD, bearer
 
@@ -18,6 +25,41 @@ def rows(app, action=None):
         found = db.session.scalars(query).all()
         db.session.expunge_all()
         return found
+
+
+def broken(monkeypatch):
+    """Make every audit row written from now on invalid (no entity_type: NOT NULL), so that its
+    INSERT fails at the commit, as a full disk, a revoked permission or a bad trigger would."""
+    real = audit.record
+
+    def record(*args, **kwargs):
+        row = real(*args, **kwargs)
+        row.entity_type = None
+        return row
+
+    monkeypatch.setattr(audit, "record", record)
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements sent while inside, plus COMMIT where a transaction was committed."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    def on_commit(conn):
+        seen.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
 
 
 def test_login_success_and_failures_are_recorded_with_their_reason(app, client, accounts):
@@ -100,10 +142,90 @@ def test_no_row_ever_holds_a_password_hash_or_token(app, client, accounts):
     user, token = accounts.token()
     client.post("/api/auth/me/change-password", headers=bearer(token),
                 json={"current_password": PASSWORD, "new_password": "Otra frase de clave 99"})
-    client.post("/api/auth/login", json={"email": user["email"], "password": "Otra frase de clave 99"})
+    pair = client.post("/api/auth/login", json={"email": user["email"], "password": "Otra frase de clave 99"})
+    client.post("/api/auth/login", json={"email": user["email"], "password": "Clave equivocada 77"})
+    refresh = pair.get_json()["refresh_token"]
+    client.post("/api/auth/refresh", json={"refresh_token": refresh})
     with app.app_context():
         stored_hash = db.session.scalar(sa.text("SELECT password_hash FROM users"))
-    for row in rows(app):
-        text = json.dumps([row.old_values, row.new_values, row.user_agent, row.session_id])
-        for secret in (PASSWORD, "Otra frase de clave 99", stored_hash, token):
+    found = rows(app)
+    assert {"password_change", "login", "login_failed"} <= {row.action for row in found}
+    for row in found:
+        text = json.dumps([row.action, row.entity_type, row.old_values, row.new_values, row.user_agent,
+                           row.session_id])
+        for secret in (PASSWORD, "Otra frase de clave 99", "Clave equivocada 77", stored_hash, token,
+                       pair.get_json()["access_token"], refresh):
             assert secret not in text
+
+
+def test_an_admin_registration_is_recorded_as_the_admins_act(app, client, accounts, create_user):
+    admin = create_user(role="admin_general")
+    token = accounts.login(admin["email"])["access_token"]
+    response = client.post("/api/auth/register", headers=bearer(token), json={
+        "email": "instructora@sena.edu.co", "password": PASSWORD, "first_name": "Inés",
+        "last_name": "Rojas", "role": "instructor", "phone": None, "program": None})
+    assert response.status_code == 201
+    [register] = rows(app, "register")
+    assert str(register.user_id) == admin["id"] and str(register.entity_id) == response.get_json()["id"]
+    assert register.new_values["role"] == "instructor" and register.session_id is not None
+
+
+# A failed audit write fails the change it records.
+
+def test_a_profile_change_without_its_record_does_not_happen(app, client, accounts, monkeypatch):
+    _user, token = accounts.token(phone=None)
+    before = len(rows(app))
+    with monkeypatch.context() as patched:
+        broken(patched)
+        response = client.put("/api/auth/me", headers=bearer(token), json={"phone": "3001234567"})
+    assert response.status_code == 500
+    assert response.get_json() == {"detail": "Error interno del servidor"}
+    assert client.get("/api/auth/me", headers=bearer(token)).get_json()["phone"] is None
+    assert len(rows(app)) == before
+
+
+def test_a_login_without_its_record_does_not_happen(app, client, create_user, monkeypatch):
+    user = create_user()
+    broken(monkeypatch)
+    response = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD})
+    assert response.status_code == 500 and set(response.get_json()) == {"detail"}
+    # A failed login, whose lockout count is committed with its record, fails the same way.
+    failed = client.post("/api/auth/login", json={"email": user["email"], "password": "mala clave 1"})
+    assert failed.status_code == 500 and set(failed.get_json()) == {"detail"}
+    with app.app_context():
+        assert db.session.get(User, uuid.UUID(user["id"])).last_login is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+    assert rows(app) == []
+
+
+def test_the_record_and_the_change_are_one_transaction(app, client, accounts):
+    _user, token = accounts.token(phone=None)
+    with statements(app) as seen:
+        assert client.put("/api/auth/me", headers=bearer(token), json={"phone": "300"}).status_code == 200
+    def target(statement):
+        words = statement.split()
+        return words[0] if words[0] == "COMMIT" else f"{words[0]} {words[1 if words[0] == 'UPDATE' else 2]}"
+
+    writes = [target(s) for s in seen if s.split()[0] in ("INSERT", "UPDATE", "DELETE", "COMMIT")]
+    # Both writes, then the one commit: no commit between the change and its record.
+    assert sorted(writes[:2]) == ["INSERT audit_logs", "UPDATE users"] and writes[2:] == ["COMMIT"]
+
+
+def test_reading_the_profile_sends_no_write_at_all(app, client, accounts):
+    _user, token = accounts.token()
+    with statements(app) as seen:
+        for _ in range(3):
+            assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    assert seen and all(s.split()[0] == "SELECT" for s in seen), seen
+
+
+def test_every_action_has_one_documented_level():
+    names = {value for name, value in vars(actions).items() if name.isupper() and isinstance(value, str)
+             and name not in ("SUCCESS", "INFO", "WARNING", "ERROR")}
+    assert names == set(actions.LEVEL)
+    assert set(actions.LEVEL.values()) <= set(actions.LEVELS)
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    documented = dict(re.findall(r"^\| `([a-z_]+)` \| (success|info|warning|error) \|", guide, re.M))
+    assert documented == actions.LEVEL
+    assert actions.level("create") == actions.INFO  # another writer's action

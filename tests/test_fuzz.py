@@ -9,7 +9,9 @@ values, missing fields, wrong types, unexpected methods). Every response must:
 - match the documented schema of that status (body, content type, documented headers).
 
 Each operation is fuzzed twice: without a token, and with a valid bearer token of a real user of
-the database. In the authenticated run every generated request gets a token of a session opened
+the database; the admin_general-only operations (the audit trail's) a third time with a token of
+an admin_general, so that their parameters are fuzzed past the role check (the student's run
+only meets the 403). In the authenticated run every generated request gets a token of a session opened
 just for it, because the operations under test end sessions themselves (logout, logout-all,
 change-password): otherwise the first logout would turn the rest of the run into a test of the 401
 path. On top of the schemathesis checks: without a token a protected operation must answer 401,
@@ -39,8 +41,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from inventory_auth import create_app, sessions
+from inventory_auth import audit, create_app, sessions
 from inventory_auth.accounts import create_user
+from inventory_auth.audit import actions
 from inventory_auth.extensions import db
 from inventory_auth.models import User
 
@@ -120,6 +123,33 @@ def test_fuzz_without_token(case, fuzz_app):
     response = case.call_and_validate(app=fuzz_app, checks=CHECKS)
     if needs_bearer(case) and is_documented_method(case):
         assert response.status_code == 401, f"{case.method} {case.path} answered {response.status_code}"
+
+
+@pytest.fixture
+def seeded_admin(fuzz_app):
+    """A real admin_general of the database, with a few audit rows of its own to page through."""
+    with fuzz_app.app_context():
+        admin = create_user(
+            email="fuzz.rectora@sena.edu.co",
+            password=PASSWORD,
+            first_name="Fuzz",
+            last_name="Rectora",
+            role="admin_general",
+        )
+        for action in (actions.LOGIN, actions.LOGIN_FAILED, "create"):
+            audit.record(action, actor_id=admin.id, entity_id=admin.id, new={"campo": "valor"})
+        db.session.commit()
+        return admin.id
+
+
+@schema.include(path_regex="^/api/audit-logs").parametrize()
+@fuzz_settings
+def test_fuzz_admin_operations_with_an_admin_token(case, fuzz_app, seeded_admin):
+    without_authorization(case)
+    case.headers["Authorization"] = f"Bearer {fresh_token(fuzz_app, seeded_admin)}"
+    response = case.call_and_validate(app=fuzz_app, checks=CHECKS)
+    if is_documented_method(case):
+        assert response.status_code in (200, 422), f"{case.method} {case.path}: {response.text}"
 
 
 @schema.parametrize()

@@ -18,6 +18,8 @@ PROTECTED = {
     ("post", "/api/auth/me/change-password"),
     ("post", "/api/auth/logout"),
     ("post", "/api/auth/logout-all"),
+    ("get", "/api/audit-logs/"),
+    ("get", "/api/audit-logs/stats"),
 }
 
 

@@ -29,6 +29,9 @@ USER_SET_PASSWORD = "user_set_password"
 USER_UNLOCK = "user_unlock"
 USER_LOGOUT = "user_logout"
 
+# The audit trail itself: old rows removed by `flask audit prune`
+AUDIT_PRUNE = "audit_prune"
+
 SUCCESS, INFO, WARNING, ERROR = "success", "info", "warning", "error"
 LEVELS = (SUCCESS, INFO, WARNING, ERROR)
 
@@ -52,6 +55,7 @@ LEVEL = {
     USER_SET_PASSWORD: WARNING,
     USER_UNLOCK: INFO,
     USER_LOGOUT: WARNING,
+    AUDIT_PRUNE: WARNING,
 }
 
 

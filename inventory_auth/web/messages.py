@@ -49,6 +49,10 @@ NUL_CHARACTER = "No puede contener el carácter nulo (U+0000)."
 LENGTH_BETWEEN = "Debe tener entre {min} y {max} caracteres."
 LENGTH_AT_MOST = "Debe tener como máximo {max} caracteres."
 INVALID_ROLE = "Rol inválido; debe ser uno de: {roles}."
+NOT_INTEGER = "Debe ser un número entero."
+INTEGER_AT_LEAST = "Debe ser un número entero mayor o igual que {min}."
+INTEGER_BETWEEN = "Debe ser un número entero entre {min} y {max}."
+INVALID_DATE = "Fecha inválida; use el formato ISO 8601 (AAAA-MM-DD o AAAA-MM-DDTHH:MM:SS)."
 
 # Health checks
 DATABASE_DOWN = "La base de datos no responde"
