@@ -1,9 +1,7 @@
 """The previous backend's `audit_logs`, adopted in place: old rows in the API, other writers go on.
 
-The schema below is the previous backend's `users` and `audit_logs` as its own migration leaves
-them (docs of the previous schema: naive timestamps, `inet`, `jsonb`, its constraint names). Only
-what these tests need is built here; `legacy_schema(connection)` is the one place to point at a
-fuller fixture of the previous database when there is one.
+The schema is the previous backend's, all 19 tables as its own migration leaves them
+(tests/legacy_backend.py: naive timestamps, `inet`, `jsonb`, its constraint names).
 """
 
 import uuid
@@ -17,54 +15,11 @@ from inventory_auth import create_app
 from inventory_auth.accounts import create_user
 from inventory_auth.extensions import db
 
+import legacy_backend
 from helpers import PASSWORD, base_environ, bearer, using_postgres
 
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="the previous backend ran on PostgreSQL")
 
-LEGACY_USERS_AND_AUDIT = """
-CREATE TABLE alembic_version (
-    version_num character varying(32) NOT NULL,
-    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
-);
-INSERT INTO alembic_version VALUES ('83f489bcecf3');
-CREATE TABLE users (
-    id uuid NOT NULL,
-    email character varying(255) NOT NULL,
-    password_hash character varying(255) NOT NULL,
-    role character varying(20) NOT NULL,
-    first_name character varying(100) NOT NULL,
-    last_name character varying(100) NOT NULL,
-    phone character varying(20),
-    program character varying(100),
-    ficha character varying(20),
-    environment_id uuid,
-    avatar_url character varying(500),
-    is_active boolean,
-    last_login timestamp without time zone,
-    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
-    updated_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT users_pkey PRIMARY KEY (id),
-    CONSTRAINT users_email_key UNIQUE (email),
-    CONSTRAINT check_role CHECK (((role)::text = ANY ((ARRAY['student'::character varying,
-        'instructor'::character varying, 'supervisor'::character varying, 'admin'::character varying,
-        'admin_general'::character varying])::text[])))
-);
-CREATE TABLE audit_logs (
-    id uuid NOT NULL,
-    user_id uuid,
-    action character varying(100) NOT NULL,
-    entity_type character varying(50) NOT NULL,
-    entity_id uuid,
-    old_values jsonb,
-    new_values jsonb,
-    ip_address inet,
-    user_agent text,
-    session_id character varying(100),
-    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT audit_logs_pkey PRIMARY KEY (id),
-    CONSTRAINT audit_logs_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL
-);
-"""
 
 LAURA = uuid.UUID("0b7f7c1e-3d2a-4c55-9a51-2f0e8a6f1c01")
 INSERT_USER = sa.text(
@@ -93,8 +48,11 @@ OLD_ROWS = [
 
 
 def legacy_schema(connection) -> None:
-    """The previous backend's `users` and `audit_logs` (swap in a full fixture here)."""
-    connection.exec_driver_sql(LEGACY_USERS_AND_AUDIT)
+    """The previous backend's whole schema (all 19 tables, tests/legacy_backend.py), with its own
+    migration version; the rows each test needs are inserted by the test."""
+    legacy_backend.create_schema(connection)
+    connection.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"),
+                       {"v": legacy_backend.LEGACY_REVISION})
 
 
 @pytest.fixture
