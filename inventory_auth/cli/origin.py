@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import audit
+from .failures import one_line_errors
 
 
 class AuditedGroup(click.Group):
@@ -15,6 +16,7 @@ class AuditedGroup(click.Group):
         origin = audit.Origin(user_agent=f"flask {ctx.info_name} {ctx.invoked_subcommand or ''}".strip())
         token = audit.set_origin(origin)
         try:
-            return super().invoke(ctx)
+            with one_line_errors():
+                return super().invoke(ctx)
         finally:
             audit.reset(token)
