@@ -304,7 +304,7 @@ def render(results) -> str:
         out += run_table(scale["before"] + scale["after"])
         out.append("")
         out.append("(first rows: before growing the table; last rows: after.)")
-    out += ["", "### Targets of issue 5", "", "| target | measured | |", "|---|---|---|"]
+    out += ["", "### Targets", "", "| target | measured | |", "|---|---|---|"]
     for name, measured, ok in targets(results):
         out.append(f"| {name} | {measured} | {yes(ok)} |")
     out += ["", "### SQL per request and query plans", ""]

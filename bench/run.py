@@ -447,7 +447,7 @@ class Bench:
             self.refresh_supported = False
             reason = (
                 "POST /api/auth/refresh answered 404: the endpoint does not exist on this commit "
-                "(issue 3 not merged); scenario skipped"
+                "(an older version of the service); scenario skipped"
             )
             self.results["skipped"]["refresh"] = reason
             log(reason)

@@ -104,6 +104,15 @@ def database_url(environ, instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "inventory_auth.sqlite3")
 
 
+def database_settings(environ) -> str:
+    """The settings that chose the database, for messages that ask an operator to check them."""
+    if _env(environ, "DATABASE_URL"):
+        return "DATABASE_URL"
+    if _env(environ, "DATABASE_HOST") and _env(environ, "DATABASE_NAME"):
+        return "DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD"
+    return "DATABASE_URL: unset, so the SQLite file in instance/"
+
+
 def _development_secret_key(instance_path: str) -> str:
     """A random key kept in `instance/`, so development tokens survive restarts."""
     path = Path(instance_path) / SECRET_KEY_FILE
@@ -168,6 +177,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         "SECRET_KEY": key,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
+        "DATABASE_SETTINGS": database_settings(environ),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
         "REDIS_URL": _env(environ, "REDIS_URL"),
         "REDIS_TIMEOUT_SECONDS": redis_timeout,

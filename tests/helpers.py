@@ -9,9 +9,11 @@ import os
 
 import sqlalchemy as sa
 
-POSTGRES_SERVER = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
+from inventory_auth.config import normalize_database_url
+
+# The default is written the same in README.md and docs/operations.md (tests/test_docs_agree.py).
+TEST_POSTGRES_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_SERVER = normalize_database_url(os.environ.get("TEST_POSTGRES_URL", TEST_POSTGRES_URL_DEFAULT))
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 # Tests hash a great many passwords; a cheap method keeps them fast. The production default is
 # tested on its own (tests/test_passwords.py).

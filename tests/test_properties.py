@@ -275,7 +275,7 @@ def real_session(policy_app):
 @given(data=st.data())
 def test_validly_signed_tokens_with_any_claims_never_crash(policy_app, real_session, data):
     """Signed with the real key, so only the claims can be wrong: the token works only while
-    it names the real user, session and role; otherwise 401 (or the seed's 404 for a
+    it names the real user, session and role; otherwise 401 (or the previous backend's 404 for a
     well-formed token naming no user). Never a 500, whatever the claims hold."""
     claims = data.draw(signed_claims(real_session))
     response = policy_app.test_client().get("/api/auth/me", headers=bearer(sign(claims)))

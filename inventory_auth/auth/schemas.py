@@ -109,6 +109,7 @@ class MessageSchema(Schema):
 
 
 class PasswordChangedSchema(TokenPairSchema):
-    """The seed's message, plus a fresh token pair: every other session has ended."""
+    """The previous backend's message, plus the token pair of a new session: every session of
+    the user, the calling one included, has ended."""
 
     message = fields.String(required=True)

@@ -3,6 +3,9 @@
 The commit rule: the view commits, once, when the domain has done its part. A failed login
 commits too (the lockout counts the failure), and so does a reused refresh token (its session is
 ended); both then answer with their error.
+
+The views' docstrings are the operations' summaries (first line) and descriptions in the OpenAPI
+document and Swagger UI: they are written in Spanish, for the API's audience.
 """
 
 from flask import current_app
@@ -36,7 +39,7 @@ def configured_limit(name):
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
 def login(credentials):
-    """Exchange an email and password for an access token and a refresh token."""
+    """Cambia correo y contraseña por un token de acceso y un token de renovación."""
     try:
         user = accounts.authenticate(credentials["email"], credentials["password"])
     except AuthenticationFailed:
@@ -53,7 +56,7 @@ def login(credentials):
 @bp.arguments(RefreshSchema)
 @bp.response(200, TokenSchema)
 def refresh(data):
-    """Trade a refresh token (once) for a new pair."""
+    """Cambia un token de renovación (una sola vez) por un par nuevo."""
     try:
         answer = sessions.refresh(data["refresh_token"])
     except RefreshTokenReused:
@@ -70,7 +73,13 @@ def refresh(data):
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
 def register(data):
-    """Create an account (other roles than the self-service ones need an admin_general token)."""
+    """Crea una cuenta.
+
+    `role` es obligatorio: la app envía `"student"`. Los roles de autorregistro
+    (`SELF_REGISTRATION_ROLES`, por defecto solo `student`) no piden token; cualquier otro rol
+    necesita el token de un `admin_general` (si no, 403). El cuerpo se valida antes de buscar el
+    correo: un cuerpo incompleto (sin `role`, por ejemplo) recibe 422 aunque el correo ya exista.
+    """
     user = accounts.register(data, actor=get_current_user())
     db.session.commit()
     return user
@@ -82,7 +91,7 @@ def register(data):
 @bp.errors(404)
 @bp.response(200, UserSchema)
 def get_me():
-    """The profile of the token's user."""
+    """El perfil del usuario del token."""
     return get_current_user()
 
 
@@ -93,7 +102,7 @@ def get_me():
 @bp.arguments(ProfileUpdateSchema)
 @bp.response(200, UserSchema)
 def update_me(changes):
-    """Change the caller's own profile fields."""
+    """Cambia los campos del perfil propio."""
     user = accounts.update_profile(accounts.get_user(current_user.id), changes)
     db.session.commit()
     return user
@@ -106,7 +115,11 @@ def update_me(changes):
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
 def change_password(data):
-    """Replace the caller's password, given the current one; ends every other session."""
+    """Reemplaza la contraseña propia, dada la actual.
+
+    Termina todas las sesiones del usuario, esta incluida (sus tokens de acceso y de renovación
+    dejan de servir), y abre una sesión nueva cuyo par de tokens devuelve.
+    """
     user = accounts.get_user(current_user.id)
     accounts.change_password(user, data["current_password"], data["new_password"])
     tokens = sessions.start(user)
@@ -119,7 +132,7 @@ def change_password(data):
 @bp.bearer
 @bp.response(200, MessageSchema)
 def logout():
-    """End the caller's session: its access and refresh tokens stop working."""
+    """Cierra la sesión del llamante: sus tokens de acceso y de renovación dejan de servir."""
     sessions.logout(current_user.id, sessions.current_session_id())
     db.session.commit()
     return {"message": messages.LOGGED_OUT}
@@ -130,7 +143,7 @@ def logout():
 @bp.bearer
 @bp.response(200, MessageSchema)
 def logout_all():
-    """End every session of the caller, on every device."""
+    """Cierra todas las sesiones del llamante, en todos sus dispositivos."""
     sessions.logout_all(current_user.id)
     db.session.commit()
     return {"message": messages.LOGGED_OUT_ALL}

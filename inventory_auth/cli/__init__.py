@@ -1,5 +1,6 @@
 """Command-line tools for administrators: `flask users ...`, `flask sessions ...`, `flask audit ...`."""
 
+from . import failures
 from .audit import audit_group
 from .sessions import sessions_group
 from .users import users
@@ -9,3 +10,4 @@ def register_commands(app):
     app.cli.add_command(users)
     app.cli.add_command(sessions_group)
     app.cli.add_command(audit_group)
+    failures.install(app)

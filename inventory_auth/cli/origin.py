@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import audit
+from .failures import one_line_errors
 
 
 class AuditedGroup(click.Group):
@@ -19,7 +20,8 @@ class AuditedGroup(click.Group):
     def invoke(self, ctx: click.Context):
         token = audit.set_origin(audit.Origin(user_agent=f"flask {ctx.info_name}"))
         try:
-            return super().invoke(ctx)
+            with one_line_errors():
+                return super().invoke(ctx)
         finally:
             audit.reset(token)
 

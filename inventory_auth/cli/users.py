@@ -19,7 +19,6 @@ from ..exceptions import DomainError
 from ..extensions import db
 from ..models import User
 from ..roles import ROLES
-from ..security import lockout
 from ..web.fields import normalize_email
 from .errors import describe
 from .errors import fail as _fail
@@ -184,15 +183,25 @@ def activate(email):
 
 @users.command("unlock")
 @click.argument("email")
+@click.option(
+    "--no-account",
+    is_flag=True,
+    help="Clear the counter of an email that has no account (failed logins on unknown emails "
+    "are counted too).",
+)
 @with_appcontext
-def unlock(email):
-    """Lift a login lockout (after repeated failed passwords) at once."""
+def unlock(email, no_account):
+    """Forget the failed logins of an account, lifting its lockout wait at once.
+
+    Only the account's counter is cleared; the per-address login limits (LOGIN_RATE_LIMIT) are
+    not, and end with their own window.
+    """
+    from .unlock import unlock_account
+
     address = _address(email)
-    cleared = _commit(lockout.clear, address)
-    if cleared:
-        click.echo(f"{address} unlocked")
-    else:
-        click.echo(f"{address} was not locked")
+    user = None if no_account else _user(address)
+    for line in unlock_account(address, user):
+        click.echo(line)
 
 
 @users.command("logout")

@@ -1,4 +1,7 @@
-"""GET /api/health (liveness) and GET /api/health/ready (readiness)."""
+"""GET /api/health (liveness) and GET /api/health/ready (readiness).
+
+The docstrings are the OpenAPI summaries and descriptions: Spanish, for the API's audience.
+"""
 
 from ..web.errors import ServiceUnavailable
 from . import bp
@@ -9,7 +12,10 @@ from .schemas import LiveSchema, ReadySchema
 @bp.get("")
 @bp.response(200, LiveSchema)
 def live():
-    """Liveness: the process answers HTTP. Touches no dependency; restart the instance if it fails."""
+    """Vida: el proceso responde HTTP.
+
+    No consulta ninguna dependencia; si falla, reinicie la instancia.
+    """
     return {"status": "ok"}
 
 
@@ -17,7 +23,10 @@ def live():
 @bp.errors(503)
 @bp.response(200, ReadySchema)
 def ready():
-    """Readiness: the database (and Redis, when configured) answer in time. On 503, send no traffic."""
+    """Disponibilidad: la base de datos (y Redis, si está configurado) responden a tiempo.
+
+    Con 503, no envíe tráfico a esta instancia.
+    """
     checks, failures = readiness()
     if failures:
         raise ServiceUnavailable(errors=failures)

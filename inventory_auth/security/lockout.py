@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -92,10 +93,32 @@ def record_failure(email: str) -> int:
     return wait
 
 
-def clear(email: str) -> bool:
-    """Forget an account's failures. True if there were any."""
-    result = db.session.execute(delete(LoginFailure).where(LoginFailure.account_key == account_key(email)))
-    return result.rowcount > 0
+@dataclass(frozen=True)
+class Cleared:
+    """What `clear` forgot: the consecutive failures on record, the seconds left of a running wait
+    (0: none), and whether the failures had already gone quiet (the next one would start over)."""
+
+    failures: int
+    wait_left: int
+    quiet: bool
+
+
+def clear(email: str) -> Cleared | None:
+    """Forget an account's failures: what was on record, or None if nothing was."""
+    key = account_key(email)
+    row = db.session.execute(
+        select(LoginFailure.failures, LoginFailure.last_failure_at, LoginFailure.locked_until)
+        .where(LoginFailure.account_key == key)
+    ).first()
+    if row is None:
+        return None
+    db.session.execute(delete(LoginFailure).where(LoginFailure.account_key == key))
+    now = utcnow()
+    wait_left = 0
+    if row.locked_until is not None:
+        wait_left = max(0, math.ceil((row.locked_until - now).total_seconds()))
+    quiet_since = now - timedelta(seconds=current_app.config["LOCKOUT_RESET_SECONDS"])
+    return Cleared(row.failures, wait_left, row.last_failure_at < quiet_since)
 
 
 def prune() -> int:

@@ -13,7 +13,7 @@ from flask import json
 from webargs import flaskparser
 
 from .errors import BadRequest, UnsupportedMediaType
-from .openapi import ErrorDocsMixin
+from .openapi import ErrorDocsMixin, status_description
 
 
 class JsonBodyParser(flaskparser.FlaskParser):
@@ -46,6 +46,12 @@ JSON_BODY_ERRORS = (400, 413, 415)
 
 class Blueprint(ErrorDocsMixin, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
+
+    def response(self, status_code, schema=None, *, description=None, **kwargs):
+        """flask-smorest's, with the status described in Spanish unless told otherwise."""
+        if description is None:
+            description = status_description(status_code)
+        return super().response(status_code, schema, description=description, **kwargs)
 
     def arguments(self, schema, *, location="json", **kwargs):
         parse = super().arguments(schema, location=location, **kwargs)

@@ -51,8 +51,10 @@ def length(maximum: int, minimum: int = 0):
 
 
 def normalize_email(value: str) -> str:
-    """The one spelling of an address: validated (no DNS), normalized, compared lower-case."""
-    result = validate_email(value, check_deliverability=False)
+    """The one spelling of an address: surrounding white space dropped (phone keyboards add a
+    space after an address), validated (no DNS), normalized, compared lower-case. Every way an
+    email enters (the API's `Email` field, the command line) goes through here."""
+    result = validate_email(value.strip(), check_deliverability=False)
     return result.normalized.lower()
 
 

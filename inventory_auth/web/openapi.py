@@ -77,6 +77,31 @@ class UnavailableErrorSchema(ErrorSchema):
     )
 
 
+# How the document names each status, in the API audience's language (flask-smorest would use the
+# English reason phrase).
+STATUS_DESCRIPTIONS = {
+    200: "Correcto",
+    201: "Creado",
+    204: "Sin contenido",
+    400: "Solicitud incorrecta",
+    401: "No autenticado",
+    403: "Prohibido",
+    404: "No encontrado",
+    405: "Método no permitido",
+    409: "Conflicto",
+    413: "Cuerpo demasiado grande",
+    415: "Tipo de contenido no admitido",
+    422: "Datos no válidos",
+    429: "Demasiadas solicitudes",
+    500: "Error interno del servidor",
+    503: "Servicio no disponible",
+}
+
+
+def status_description(status: int) -> str:
+    return STATUS_DESCRIPTIONS.get(int(status), f"Estado HTTP {int(status)}")
+
+
 def response_name(status: int) -> str:
     """The name under components/responses that documents an error status (e.g. 401 UNAUTHORIZED)."""
     return http.HTTPStatus(status).name
@@ -112,6 +137,10 @@ class Api(flask_smorest.Api):
             },
         )
 
+    def _register_pagination_header(self):
+        """Nothing: the service paginates nothing, and flask-smorest's pagination header would
+        put its (English) `PaginationMetadata` schema in the document."""
+
     def _register_responses(self):
         """One response component per status (replacing flask-smorest's own), and DEFAULT_ERROR.
 
@@ -119,7 +148,7 @@ class Api(flask_smorest.Api):
         """
         content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response = {"description": status_description(status)}
             if status >= 400:
                 schema = {422: DetailedErrorSchema, 503: UnavailableErrorSchema}.get(status, ErrorSchema)
                 response["content"] = {content_type: {"schema": schema}}
