@@ -7,8 +7,10 @@ import re
 import shutil
 import subprocess
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import bcrypt
 import jwt
 import pytest
 import sqlalchemy as sa
@@ -381,6 +383,52 @@ def test_after_the_window_their_tokens_are_refused_again(legacy_url):
     time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.05)
 
     assert me(client, token).status_code == 401
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_way_back_bcrypt_keeps_every_hash_readable_by_the_previous_backend(legacy_url, legacy_app):
+    """PASSWORD_HASH_METHOD=bcrypt: after the upgrade, logins, a registration and a password
+    change, the previous backend (passlib: bcrypt.checkpw of the raw password's first 72 bytes)
+    can read every hash; switching the method back rehashes at the next login."""
+    flask(legacy_app, "db", "upgrade")
+    assert login(legacy_app.test_client(), LAURA.email, LAURA.password).status_code == 200
+    assert stored_users(legacy_app)[LAURA.id]["password_hash"].startswith("pbkdf2:")  # signed in here
+    app = create_app(environ=base_environ(legacy_url, PASSWORD_HASH_METHOD="bcrypt"))
+    client = app.test_client()
+    passwords = {user.id: user.password for user in legacy.USERS}
+    before = stored_users(app)
+
+    for user in ACTIVE:
+        assert login(client, user.email, user.password).status_code == 200, user.email
+    new_password = "Contraseña del almacén nº 7, bloque A"
+    registered = client.post("/api/auth/register", json={
+        "email": "nueva.aprendiz@sena.edu.co", "password": new_password, "first_name": "Nueva",
+        "last_name": "Aprendiz", "role": "student"})
+    assert registered.status_code == 201, registered.get_json()
+    passwords[uuid.UUID(registered.get_json()["id"])] = new_password
+    student = legacy.USERS[2]  # the 83-byte password: still signs in, kept as it was
+    token = login(client, student.email, student.password).get_json()["access_token"]
+    changed_to = "Otra frase para el cuaderno del ambiente 204"
+    changed = client.post("/api/auth/me/change-password", headers={"Authorization": f"Bearer {token}"},
+                          json={"current_password": student.password, "new_password": changed_to})
+    assert changed.status_code == 200, changed.get_json()
+    passwords[student.id] = changed_to
+
+    after = stored_users(app)
+    assert len(after) == len(legacy.USERS) + 1
+    for user_id, row in after.items():
+        stored = row["password_hash"]
+        assert stored.startswith("$2b$12$"), row["email"]
+        assert bcrypt.checkpw(passwords[user_id].encode()[:72], stored.encode()), row["email"]
+    for user in legacy.USERS:  # the previous backend's own hashes were not rewritten
+        if user.id not in (LAURA.id, student.id):
+            assert after[user.id]["password_hash"] == before[user.id]["password_hash"]
+
+    default = legacy_app.test_client()  # the method switched back
+    assert login(default, LAURA.email, LAURA.password).status_code == 200
+    assert stored_users(app)[LAURA.id]["password_hash"].startswith("pbkdf2:sha256:1000$")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
