@@ -127,14 +127,17 @@ def test_the_administrators_password_reset_ends_them(window_app, client, account
     assert me(client, token).status_code == 401
 
 
-def test_logout_all_ends_them_at_once(client, accounts):
+def test_logout_all_ends_them_at_once(window_app, client, accounts):
     user = accounts.register()
     token = legacy_token(user["id"], user["role"])
     session = accounts.login(user["email"])["access_token"]
+    updated_at = me(client, session).get_json()["updated_at"]
 
     assert client.post("/api/auth/logout-all", headers=bearer(session)).status_code == 200
 
     assert me(client, token).status_code == 401
+    shown = cli(window_app, "users", "show", user["email"])
+    assert f"updated     {updated_at}" in shown  # the profile did not change
 
 
 def test_an_administrators_logout_ends_them_at_once(window_app, client, accounts):
