@@ -59,7 +59,8 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     redis_client.init_app(app)
     limiter.init_app(app)
-    passwords.warm_up(app.config["PASSWORD_HASH_METHOD"], app.config["LEGACY_BCRYPT_ROUNDS"])
+    passwords.warm_up(app.config["PASSWORD_HASH_METHOD"], app.config["LEGACY_BCRYPT_ROUNDS"],
+                      app.config["PASSWORD_BCRYPT_ROUNDS"])
 
 
 def register_blueprints(app: Flask) -> None:

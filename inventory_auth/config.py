@@ -6,9 +6,10 @@ application factory hands to Flask; tests pass their own overrides on top.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote
@@ -199,7 +200,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         "REFRESH_REUSE_GRACE": timedelta(seconds=_int(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)),
         # Accounts
         "SELF_REGISTRATION_ROLES": self_roles,
-        "PASSWORD_HASH_METHOD": _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
+        "PASSWORD_HASH_METHOD": password_hash_method(environ),
         "PASSWORD_MIN_SCORE": _int(environ, "PASSWORD_MIN_SCORE", 2),
         # The cost of the previous backend's bcrypt hashes, which every failed check also spends
         # so that those accounts cannot be told apart (0: none of them is left).
@@ -227,6 +228,73 @@ def load_config(instance_path: str, environ=None) -> dict:
         # HTTP edge: proxies, CORS, logs, health checks
         **http_settings(environ, env_name),
         **mail_settings(environ, env_name),
+        **transition_settings(environ, warnings),
+    }
+
+
+def password_hash_method(environ) -> str:
+    """A Werkzeug method (`pbkdf2[:hash[:iterations]]`, `scrypt[:n:r:p]`), or `bcrypt`: hashes
+    the previous backend can read, for a way back (docs/migrating.md)."""
+    method = _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000")
+    name, *params = method.split(":")
+    valid = {
+        "bcrypt": not params,
+        "scrypt": len(params) in (0, 3) and all(p.isdigit() and int(p) > 0 for p in params),
+        "pbkdf2": len(params) <= 2
+        and (not params or params[0] in hashlib.algorithms_available)
+        and (len(params) < 2 or params[1].isdigit() and int(params[1]) > 0),
+    }
+    if not valid.get(name, False):
+        raise ConfigurationError(
+            "PASSWORD_HASH_METHOD must be pbkdf2[:hash[:iterations]], scrypt[:n:r:p] or bcrypt, "
+            f"got {method!r}"
+        )
+    return method
+
+
+def transition_settings(environ, warnings: list, now: datetime | None = None) -> dict:
+    """Settings for the days around a move from, or back to, the previous backend
+    (docs/migrating.md): its tokens, and hashes it can read."""
+    rounds = _int(environ, "PASSWORD_BCRYPT_ROUNDS", 12)
+    if not 4 <= rounds <= 31:
+        raise ConfigurationError(f"PASSWORD_BCRYPT_ROUNDS must be 4 to 31, got {rounds}")
+    days = _int(environ, "LEGACY_TOKEN_DAYS", 30)
+    if not 1 <= days <= 365:
+        raise ConfigurationError(f"LEGACY_TOKEN_DAYS must be 1 to 365, got {days}")
+    until = None
+    raw = _env(environ, "LEGACY_TOKENS_UNTIL")
+    if raw is not None:
+        try:
+            until = datetime.fromisoformat(raw)
+        except ValueError:
+            until = None
+        if until is None or until.tzinfo is None:
+            raise ConfigurationError(
+                "LEGACY_TOKENS_UNTIL must be an ISO 8601 date and time with its offset, in UTC "
+                f"(e.g. 2026-12-31T23:59:59Z), got {raw!r}"
+            )
+        until = until.astimezone(UTC)
+        now = now or datetime.now(UTC)
+        latest = now + timedelta(days=days + 1)
+        if until > latest:
+            raise ConfigurationError(
+                f"LEGACY_TOKENS_UNTIL is more than {days + 1} days away ({until.isoformat()}): "
+                f"the previous backend's tokens live {days} days at most (LEGACY_TOKEN_DAYS); "
+                f"set it to {latest.replace(microsecond=0).isoformat()} or earlier"
+            )
+        if until <= now:
+            warnings.append(f"LEGACY_TOKENS_UNTIL={raw} is past: tokens of the previous backend "
+                            "are refused")
+        else:
+            warnings.append(f"tokens of the previous backend are accepted until {until.isoformat()} "
+                            "(LEGACY_TOKENS_UNTIL); see docs/migrating.md")
+    return {
+        # Bcrypt hashes are made from the password as typed, at this cost (PASSWORD_HASH_METHOD
+        # bcrypt, the way back: docs/migrating.md).
+        "PASSWORD_BCRYPT_ROUNDS": rounds,
+        # Until then the previous backend's access tokens are accepted (sessions/legacy_tokens.py).
+        "LEGACY_TOKENS_UNTIL": until,
+        "LEGACY_TOKEN_LIFETIME": timedelta(days=days),
     }
 
 

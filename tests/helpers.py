@@ -6,7 +6,9 @@ Fixtures live in conftest.py; test modules import these names from here, never f
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 
+import jwt
 import sqlalchemy as sa
 
 from inventory_auth.config import normalize_database_url
@@ -113,3 +115,16 @@ class Accounts:
         """Register a fresh user and return (user, access token)."""
         user = self.register(email=email, password=password, **fields)
         return user, self.login(user["email"], password)["access_token"]
+
+
+def legacy_token(user_id, role, *, secret=TEST_SECRET, issued=None, days=30, **claims) -> str:
+    """An access token exactly as the previous backend minted it: HS256, the claims `sub`,
+    `role` and `exp` only (`exp` 30 days after issue, in whole seconds), no session."""
+    issued = issued or datetime.now(UTC)
+    body = {"sub": str(user_id), "role": role, "exp": issued + timedelta(days=days), **claims}
+    return jwt.encode(body, secret, algorithm="HS256")
+
+
+def in_days(days: float) -> str:
+    """An ISO 8601 UTC instant `days` from now, as LEGACY_TOKENS_UNTIL takes it."""
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat().replace("+00:00", "Z")

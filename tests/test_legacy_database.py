@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import bcrypt
 import jwt
 import pytest
 import sqlalchemy as sa
@@ -308,13 +311,124 @@ def test_a_clean_restore_over_the_adopted_database_fails(legacy_url, legacy_app,
     assert "auth_sessions" in restore.stderr
 
 
-def test_tokens_the_previous_backend_issued_are_refused(legacy_app):
+def previous_backend_token(app, user, issued=None):
     """Minted as it minted them: sub, role and exp only, HS256, 30 days, the same key."""
-    flask(legacy_app, "db", "upgrade")
-    claims = {"sub": str(LAURA.id), "role": LAURA.role,
-              "exp": datetime.now(UTC) + timedelta(days=30)}
-    token = jwt.encode(claims, legacy_app.config["SECRET_KEY"], algorithm="HS256")
+    issued = issued or datetime.now(UTC)
+    claims = {"sub": str(user.id), "role": user.role, "exp": issued + timedelta(days=30)}
+    return jwt.encode(claims, app.config["SECRET_KEY"], algorithm="HS256")
 
-    response = legacy_app.test_client().get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+def me(client, token):
+    return client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_tokens_the_previous_backend_issued_are_refused_by_default(legacy_app):
+    flask(legacy_app, "db", "upgrade")
+
+    response = me(legacy_app.test_client(), previous_backend_token(legacy_app, LAURA))
 
     assert response.status_code == 401, response.get_json()
+
+
+@pytest.fixture
+def window_app(legacy_url):
+    until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    app = create_app(environ=base_environ(legacy_url, LEGACY_TOKENS_UNTIL=until))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_within_the_window_their_tokens_work_until_something_ends_them(window_app):
+    flask(window_app, "db", "upgrade")
+    client = window_app.test_client()
+    by_email = legacy.USERS_BY_EMAIL
+    tokens = {user.email: previous_backend_token(window_app, user) for user in legacy.USERS}
+
+    for user in legacy.USERS:  # before anyone has signed in here
+        response = me(client, tokens[user.email])
+        assert response.status_code == (200 if user.is_active else 401), user.email
+        if user.is_active:
+            assert response.get_json()["id"] == str(user.id)
+
+    rector, laura, student, _, _, technician, other = (user.email for user in legacy.USERS)
+    flask(window_app, "users", "deactivate", technician)
+    flask(window_app, "users", "set-role", other, "instructor")
+    flask(window_app, "users", "logout", rector)
+    session = login(client, student, by_email[student].password).get_json()["access_token"]
+    assert client.post("/api/auth/logout-all",
+                       headers={"Authorization": f"Bearer {session}"}).status_code == 200
+    changed = client.post("/api/auth/me/change-password",
+                          headers={"Authorization": f"Bearer {tokens[laura]}"},
+                          json={"current_password": LAURA.password,
+                                "new_password": "Una frase nueva para el ambiente 204"})
+    assert changed.status_code == 200, changed.get_json()
+
+    for email in (technician, other, rector, student, laura):
+        assert me(client, tokens[email]).status_code == 401, email
+    forged = {"sub": str(LAURA.id), "role": "admin_general", "exp": datetime.now(UTC) + timedelta(days=29)}
+    assert me(client, jwt.encode(forged, window_app.config["SECRET_KEY"], algorithm="HS256")
+              ).status_code == 401
+
+
+def test_after_the_window_their_tokens_are_refused_again(legacy_url):
+    until = datetime.now(UTC) + timedelta(seconds=3)
+    app = create_app(environ=base_environ(legacy_url, LEGACY_TOKENS_UNTIL=until.isoformat()))
+    flask(app, "db", "upgrade")
+    client = app.test_client()
+    token = previous_backend_token(app, LAURA)
+    assert me(client, token).status_code == 200
+
+    time.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 0.05)
+
+    assert me(client, token).status_code == 401
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_way_back_bcrypt_keeps_every_hash_readable_by_the_previous_backend(legacy_url, legacy_app):
+    """PASSWORD_HASH_METHOD=bcrypt: after the upgrade, logins, a registration and a password
+    change, the previous backend (passlib: bcrypt.checkpw of the raw password's first 72 bytes)
+    can read every hash; switching the method back rehashes at the next login."""
+    flask(legacy_app, "db", "upgrade")
+    assert login(legacy_app.test_client(), LAURA.email, LAURA.password).status_code == 200
+    assert stored_users(legacy_app)[LAURA.id]["password_hash"].startswith("pbkdf2:")  # signed in here
+    app = create_app(environ=base_environ(legacy_url, PASSWORD_HASH_METHOD="bcrypt"))
+    client = app.test_client()
+    passwords = {user.id: user.password for user in legacy.USERS}
+    before = stored_users(app)
+
+    for user in ACTIVE:
+        assert login(client, user.email, user.password).status_code == 200, user.email
+    new_password = "Contraseña del almacén nº 7, bloque A"
+    registered = client.post("/api/auth/register", json={
+        "email": "nueva.aprendiz@sena.edu.co", "password": new_password, "first_name": "Nueva",
+        "last_name": "Aprendiz", "role": "student"})
+    assert registered.status_code == 201, registered.get_json()
+    passwords[uuid.UUID(registered.get_json()["id"])] = new_password
+    student = legacy.USERS[2]  # the 83-byte password: still signs in, kept as it was
+    token = login(client, student.email, student.password).get_json()["access_token"]
+    changed_to = "Otra frase para el cuaderno del ambiente 204"
+    changed = client.post("/api/auth/me/change-password", headers={"Authorization": f"Bearer {token}"},
+                          json={"current_password": student.password, "new_password": changed_to})
+    assert changed.status_code == 200, changed.get_json()
+    passwords[student.id] = changed_to
+
+    after = stored_users(app)
+    assert len(after) == len(legacy.USERS) + 1
+    for user_id, row in after.items():
+        stored = row["password_hash"]
+        assert stored.startswith("$2b$12$"), row["email"]
+        assert bcrypt.checkpw(passwords[user_id].encode()[:72], stored.encode()), row["email"]
+    for user in legacy.USERS:  # the previous backend's own hashes were not rewritten
+        if user.id not in (LAURA.id, student.id):
+            assert after[user.id]["password_hash"] == before[user.id]["password_hash"]
+
+    default = legacy_app.test_client()  # the method switched back
+    assert login(default, LAURA.email, LAURA.password).status_code == 200
+    assert stored_users(app)[LAURA.id]["password_hash"].startswith("pbkdf2:sha256:1000$")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -13,6 +13,8 @@ from .. import exceptions as domain
 PASSWORD_PROBLEMS = {
     "too_common": "the password is too common or easy to guess; use a longer phrase of your own",
     "contains_personal": "the password may not contain the user's name or email",
+    "too_long_for_bcrypt": "the password is longer than 72 bytes (UTF-8), all that bcrypt hashes "
+    "read while PASSWORD_HASH_METHOD is bcrypt; use a shorter one",
 }
 
 

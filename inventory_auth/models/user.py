@@ -46,6 +46,8 @@ class User(db.Model):
     updated_at = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+    # Tokens of the previous backend issued before this instant are dead (sessions/legacy_tokens.py).
+    legacy_tokens_revoked_at = mapped_column(UTCDateTime)
 
     def __repr__(self):
         return f"<User {self.email} ({self.role})>"

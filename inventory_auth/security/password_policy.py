@@ -9,7 +9,9 @@ password, even a random one). A password that contains the user's name or email 
 outright.
 
 The checks run cheapest first (personal words, the common list, then zxcvbn), all on the
-password as it will be stored: in Unicode NFKC form (see passwords.normalize).
+password as it will be stored: in Unicode NFKC form (see passwords.normalize). While
+PASSWORD_HASH_METHOD is bcrypt (the way back to the previous backend), which hashes the password
+as typed and reads only its first 72 bytes, a longer one is refused before anything else.
 
 zxcvbn's cost grows with the square of the length times the number of look-alike substitution
 tables it tries (`4` for `a`, `(` `{` `[` `<` for `c`, ...: up to 736 tables when every look-alike
@@ -31,7 +33,7 @@ from importlib import resources
 from flask import current_app
 from zxcvbn import matching, zxcvbn
 
-from .passwords import normalize
+from .passwords import BCRYPT, BCRYPT_MAX_BYTES, normalize
 
 # zxcvbn grows costly with length: it sees at most the first 64 characters, and fewer when they
 # hold many look-alike characters (length² × substitution tables <= the budget).
@@ -42,6 +44,8 @@ LOOK_ALIKES = frozenset(char for chars in matching.L33T_TABLE.values() for char 
 # What `problems` reports; the API's Spanish texts and the command line's English ones say them.
 TOO_COMMON = "too_common"
 CONTAINS_PERSONAL = "contains_personal"
+# While PASSWORD_HASH_METHOD is bcrypt (the way back), which reads only the first 72 bytes.
+TOO_LONG_FOR_BCRYPT = "too_long_for_bcrypt"
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +103,9 @@ def personal_words(email: str | None = None, first_name: str | None = None, last
 
 def problems(password: str, *, email=None, first_name=None, last_name=None) -> list[str]:
     """What is wrong with `password` for this user, as problem codes (empty when acceptable)."""
+    if (current_app.config["PASSWORD_HASH_METHOD"] == BCRYPT
+            and len(password.encode()) > BCRYPT_MAX_BYTES):
+        return [TOO_LONG_FOR_BCRYPT]  # as typed: that is what bcrypt hashes then
     password = normalize(password)
     personal = personal_words(email, first_name, last_name)
     folded = _fold(password)

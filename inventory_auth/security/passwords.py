@@ -5,6 +5,13 @@ the OWASP Password Storage Cheat Sheet's figure). Hashes of the previous backend
 `$2b$12$...`) still verify, and any hash not made with the current method is reported by
 `needs_rehash` (and by `verify(...).rehash`) so that login can replace it.
 
+`PASSWORD_HASH_METHOD=bcrypt` is the way back to the previous backend (docs/migrating.md): new
+hashes are then what passlib wrote, `$2b$` at `PASSWORD_BCRYPT_ROUNDS`, of the password as typed
+(not normalized: the previous backend checks the raw password), so the previous backend can read
+every hash made while it is the method; its own bcrypt hashes at that cost are kept, and any other
+hash is replaced at the next login. bcrypt reads only the first 72 bytes, so the password policy
+refuses longer new passwords while it is the method.
+
 Passwords are hashed and checked in Unicode NFKC form (NIST SP 800-63B, 5.1.1.2), so that the
 same password typed on another keyboard or system (composed `é` or `e` + combining accent,
 full-width digits) is the same password. Hashes made before that from a password that NFKC
@@ -13,7 +20,9 @@ raw form asks for a rehash.
 
 Every failed verification costs the same work whatever the stored hash is: one check in the
 current method and one bcrypt check at the previous backend's cost (`LEGACY_BCRYPT_ROUNDS`) for
-each form tried, the real one against the stored hash and the other against a dummy. An unknown
+each form tried, the real one against the stored hash and the other against a dummy. (A stored
+hash of the current method, or of another method not yet replaced, stands for the first; a bcrypt
+hash, while bcrypt is not the method, for the second.) An unknown
 email (`burn_verify`) spends exactly that too. So a wrong password does not tell an account still
 on its bcrypt hash from a migrated one or from an unknown email (docs/security.md).
 """
@@ -31,6 +40,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 BCRYPT_MAX_BYTES = 72
+BCRYPT = "bcrypt"  # PASSWORD_HASH_METHOD for hashes the previous backend can read
 
 
 class Verification(NamedTuple):
@@ -60,8 +70,18 @@ def _legacy_rounds() -> int:
     return current_app.config.get("LEGACY_BCRYPT_ROUNDS", 12)
 
 
+def _bcrypt_rounds() -> int:
+    return current_app.config.get("PASSWORD_BCRYPT_ROUNDS", 12)
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(normalize(password), method=_method())
+    method = _method()
+    if method == BCRYPT:
+        # As passlib's bcrypt hashed it for the previous backend: the raw password, which it
+        # verifies as typed, of which bcrypt reads the first 72 bytes (the policy refuses more).
+        raw = password.encode()[:BCRYPT_MAX_BYTES]
+        return bcrypt.hashpw(raw, bcrypt.gensalt(_bcrypt_rounds(), prefix=b"2b")).decode()
+    return generate_password_hash(normalize(password), method=method)
 
 
 def _stored_method(stored: str) -> str:
@@ -72,6 +92,7 @@ def _stored_method(stored: str) -> str:
 
 @lru_cache(maxsize=8)
 def _dummy_hash(method: str) -> str:
+    """A Werkzeug hash of a random password (`method` is never bcrypt: `_check_current`)."""
     return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
@@ -83,7 +104,25 @@ def _dummy_bcrypt(rounds: int) -> bytes:
 @lru_cache(maxsize=8)
 def canonical_method(method: str) -> str:
     """The method as Werkzeug writes it into a hash (`scrypt` becomes `scrypt:32768:8:1`)."""
+    if method == BCRYPT:
+        return BCRYPT
     return _stored_method(_dummy_hash(method))
+
+
+def _check_current(form: str) -> None:
+    """One check in the current method, against a dummy: the work a failure spends on it."""
+    method = _method()
+    if method == BCRYPT:
+        _bcrypt_matches(form, _dummy_bcrypt(_bcrypt_rounds()))
+    else:
+        check_password_hash(_dummy_hash(method), form)
+
+
+def _bcrypt_cost(stored: str) -> int | None:
+    try:
+        return int(stored[4:6])
+    except ValueError:
+        return None
 
 
 def _bcrypt_matches(password: str, stored: bytes) -> bool:
@@ -92,14 +131,18 @@ def _bcrypt_matches(password: str, stored: bytes) -> bool:
     return bcrypt.checkpw(password.encode()[:BCRYPT_MAX_BYTES], stored)
 
 
+CURRENT, LEGACY = "current", "legacy"
+
+
 def _burn(tried: tuple[str, ...], spent: str | None) -> None:
-    """Spend, for each form, the checks a failure did not already spend (`spent`: "bcrypt",
-    "werkzeug" or None), so that every failure costs the same."""
+    """Spend, for each form, the checks a failure did not already spend (`spent`: CURRENT, the
+    check in the current method; LEGACY, the previous backend's bcrypt check; or None), so that
+    every failure costs the same."""
     rounds = _legacy_rounds()
     for form in tried:
-        if spent != "werkzeug":
-            check_password_hash(_dummy_hash(_method()), form)
-        if spent != "bcrypt" and rounds:
+        if spent != CURRENT:
+            _check_current(form)
+        if spent != LEGACY and rounds:
             _bcrypt_matches(form, _dummy_bcrypt(rounds))
 
 
@@ -114,11 +157,11 @@ def verify(password: str, stored: str | None) -> Verification:
         try:
             # The previous backend hashed the raw password: try that first.
             if any(_bcrypt_matches(form, stored.encode()) for form in reversed(tried)):
-                return Verification(True, rehash=True)
+                return Verification(True, rehash=needs_rehash(stored))
         except ValueError:
             _burn(tried, None)
             return Verification(False)
-        _burn(tried, "bcrypt")
+        _burn(tried, CURRENT if _method() == BCRYPT else LEGACY)
         return Verification(False)
     try:
         for index, form in enumerate(tried):
@@ -128,7 +171,7 @@ def verify(password: str, stored: str | None) -> Verification:
     except ValueError:
         _burn(tried, None)
         return Verification(False)
-    _burn(tried, "werkzeug")
+    _burn(tried, CURRENT)
     return Verification(False)
 
 
@@ -138,9 +181,13 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
-    """Whether `stored` was made with another method. A hash that matched only the raw form of
-    the password needs one too: `verify(...).rehash` says both."""
-    return _stored_method(stored) != canonical_method(_method())
+    """Whether `stored` was made with another method (for bcrypt, or at another cost). A Werkzeug
+    hash that matched only the raw form of the password needs one too: `verify(...).rehash` says
+    both. (A bcrypt hash is of the raw password anyway: that is what the previous backend reads.)"""
+    method = _method()
+    if method == BCRYPT:
+        return not stored.startswith(BCRYPT_PREFIXES) or _bcrypt_cost(stored) != _bcrypt_rounds()
+    return _stored_method(stored) != canonical_method(method)
 
 
 def burn_verify(password: str) -> None:
@@ -148,8 +195,11 @@ def burn_verify(password: str) -> None:
     _burn(forms(password), None)
 
 
-def warm_up(method: str, legacy_rounds: int | None = None) -> None:
+def warm_up(method: str, legacy_rounds: int | None = None, bcrypt_rounds: int = 12) -> None:
     """Compute the dummy hashes at start-up, not inside the first unlucky login."""
-    _dummy_hash(method)
+    if method == BCRYPT:
+        _dummy_bcrypt(bcrypt_rounds)
+    else:
+        _dummy_hash(method)
     if legacy_rounds:
         _dummy_bcrypt(legacy_rounds)

@@ -21,7 +21,7 @@ from ..exceptions import InvalidToken, RefreshTokenReused
 from ..extensions import db
 from ..models import AuthSession, User
 from ..models.types import utcnow
-from . import revocation
+from . import legacy_tokens, revocation
 from .tokens import decode_refresh_token, token_pair
 
 
@@ -112,8 +112,14 @@ def end_session(session_id: uuid.UUID, *, reason: str = "logout") -> None:
     end_sessions(AuthSession.id == session_id, reason=reason)
 
 
-def logout(user_id: uuid.UUID, session_id: uuid.UUID) -> None:
-    """The user ends one of its own sessions."""
+def logout(user_id: uuid.UUID, session_id: uuid.UUID | None) -> None:
+    """The user ends one of its own sessions. With a token of the previous backend (no session,
+    `session_id` None) that ends every token of the previous backend the user holds."""
+    if session_id is None:
+        legacy_tokens.revoke(user_id)
+        audit.record(actions.LOGOUT, actor_id=user_id, entity_id=user_id,
+                     new={"legacy_tokens": True})
+        return
     end_session(session_id)
     audit.record(actions.LOGOUT, actor_id=user_id, entity_id=user_id)
 
@@ -125,6 +131,8 @@ def logout_all(user_id: uuid.UUID) -> None:
 
 
 def end_all(user_id: uuid.UUID, *, reason: str) -> list[uuid.UUID]:
+    """End every session of the user, and every token of the previous backend it holds."""
+    legacy_tokens.revoke(user_id)
     return end_sessions(AuthSession.user_id == user_id, reason=reason)
 
 

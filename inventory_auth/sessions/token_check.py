@@ -85,6 +85,10 @@ def load_token_user(_jwt_header, claims: dict) -> TokenUser:
     """The token's user, if the token is still good for it; else InvalidToken or UserNotFound."""
     if claims.get("type") != "access" or "exp" not in claims:
         raise InvalidToken()
+    if "sid" not in claims:  # perhaps a token of the previous backend, in its transition window
+        from .legacy_tokens import load_legacy_user
+
+        return load_legacy_user(claims)
     user_id = uuid_claim(claims, "sub")
     session_id = uuid_claim(claims, "sid")
 

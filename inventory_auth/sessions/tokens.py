@@ -67,9 +67,14 @@ def parse_subject(claims: dict) -> uuid.UUID:
     return uuid_claim(claims, "sub")
 
 
-def current_session_id() -> uuid.UUID:
-    """The session of the access token of the request being served."""
-    return uuid_claim(get_jwt(), "sid")
+def current_session_id() -> uuid.UUID | None:
+    """The session of the access token of the request being served; None for a token of the
+    previous backend, which belongs to no session (legacy_tokens.py: only such a token, in its
+    transition window, gets past the check without `sid`)."""
+    claims = get_jwt()
+    if "sid" not in claims:
+        return None
+    return uuid_claim(claims, "sid")
 
 
 class RefreshClaims(NamedTuple):

@@ -28,6 +28,10 @@ LOGGED_OUT_ALL = "Se cerraron todas las sesiones"
 PASSWORD_PROBLEMS = {
     "too_common": "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia.",
     "contains_personal": "La contraseña no puede contener su nombre ni su correo electrónico.",
+    "too_long_for_bcrypt": (
+        "La contraseña es demasiado larga: por ahora se admiten hasta 72 bytes "
+        "(las letras con tilde y la ñ ocupan dos)."
+    ),
 }
 
 # Validation
