@@ -24,6 +24,14 @@ PASSWORD_CHANGED = "Contraseña actualizada exitosamente"
 LOGGED_OUT = "Sesión cerrada exitosamente"
 LOGGED_OUT_ALL = "Se cerraron todas las sesiones"
 
+# Account administration (/api/users)
+USER_DEACTIVATED = "Usuario desactivado exitosamente"
+USER_ACTIVATED = "Usuario activado exitosamente"
+LAST_ADMIN_GENERAL = (
+    "No se puede desactivar ni quitar el rol al último administrador general activo; "
+    "asigne antes ese rol a otra cuenta"
+)
+
 # Password policy problems, by the code `security.password_policy` reports.
 PASSWORD_PROBLEMS = {
     "too_common": "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia.",
@@ -49,6 +57,9 @@ NUL_CHARACTER = "No puede contener el carácter nulo (U+0000)."
 LENGTH_BETWEEN = "Debe tener entre {min} y {max} caracteres."
 LENGTH_AT_MOST = "Debe tener como máximo {max} caracteres."
 INVALID_ROLE = "Rol inválido; debe ser uno de: {roles}."
+NOT_INTEGER = "Debe ser un número entero."
+RANGE_BETWEEN = "Debe estar entre {min} y {max}."
+INVALID_DATE = "Fecha inválida; use el formato ISO 8601 (AAAA-MM-DD o AAAA-MM-DDTHH:MM:SS)."
 
 # Health checks
 DATABASE_DOWN = "La base de datos no responde"
@@ -61,6 +72,7 @@ HTTP_DETAILS = {
     403: FORBIDDEN,
     404: "Recurso no encontrado",
     405: "Método no permitido",
+    409: "La operación entra en conflicto con el estado actual",
     413: "El cuerpo de la solicitud es demasiado grande",
     415: "El tipo de contenido debe ser application/json",
     422: VALIDATION_FAILED,
