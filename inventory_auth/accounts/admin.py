@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from .. import audit, sessions
 from ..audit import actions
@@ -78,7 +78,7 @@ def _conditions(filters: Filters) -> list:
     if filters.role is not None:
         conditions.append(User.role == filters.role)
     if filters.is_active is not None:
-        conditions.append(User.is_active.is_(filters.is_active))
+        conditions.append(User.is_active == filters.is_active)  # `=`, not `IS`: an index condition
     if filters.search:
         pattern = like_pattern(filters.search)
         searched = (User.first_name, User.last_name, User.email)
@@ -107,21 +107,24 @@ def list_users(filters: Filters, *, skip: int = 0, limit: int = 100) -> tuple[li
 
 
 def stats(now: datetime | None = None) -> dict:
-    """Totals for the administration screen, in one pass over the table."""
+    """Totals for the administration screen: counts by role and state (an index-only scan of the
+    role/state index) and the registrations of the last days (a range of the creation index)."""
     since = (now or utcnow()) - timedelta(days=RECENT_DAYS)
-    counts = [
-        func.count(),
-        func.coalesce(func.sum(case((User.is_active.is_(True), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((User.created_at >= since, 1), else_=0)), 0),
-        *(func.coalesce(func.sum(case((User.role == role, 1), else_=0)), 0) for role in ROLES),
-    ]
-    total, active, recent, *by_role = db.session.execute(select(*counts).select_from(User)).one()
+    by_role = dict.fromkeys(ROLES, 0)
+    total = active = 0
+    for role, is_active, count in db.session.execute(
+        select(User.role, User.is_active, func.count()).group_by(User.role, User.is_active)
+    ):
+        by_role[role] = by_role.get(role, 0) + count
+        total += count
+        active += count if is_active else 0
+    recent = db.session.scalar(select(func.count()).select_from(User).where(User.created_at >= since))
     return {
-        "total_users": int(total),
-        "active_users": int(active),
-        "inactive_users": int(total) - int(active),
-        "users_by_role": {role: int(n) for role, n in zip(ROLES, by_role, strict=True)},
-        "recent_registrations": int(recent),
+        "total_users": total,
+        "active_users": active,
+        "inactive_users": total - active,
+        "users_by_role": {role: by_role[role] for role in ROLES},
+        "recent_registrations": recent,
     }
 
 

@@ -55,9 +55,10 @@ class User(db.Model):
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 # The administration list (accounts/admin.py): newest first (`created_at DESC, id DESC`, an index
-# read backwards), optionally of one role and state.
+# read backwards), optionally of one role and state, or of one state.
 Index("ix_users_created_at_id", User.created_at, User.id)
 Index("ix_users_role_active_created_at", User.role, User.is_active, User.created_at, User.id)
+Index("ix_users_active_created_at", User.is_active, User.created_at, User.id)
 
 # Its search, a case-insensitive substring (ILIKE '%...%') of each name and the email: trigram
 # indexes, PostgreSQL only (migration 0004 creates the pg_trgm extension).

@@ -2,7 +2,9 @@
 
 - `ix_users_created_at_id`: the list, newest first (`ORDER BY created_at DESC, id DESC`, read
   backwards), and its page without filters;
-- `ix_users_role_active_created_at`: the same order within one role and state;
+- `ix_users_role_active_created_at`: the same order within one role and state (and the stats'
+  counts by role and state, an index-only scan);
+- `ix_users_active_created_at`: the same order within one state;
 - on PostgreSQL, trigram (pg_trgm) GIN indexes on `first_name`, `last_name` and `email`, which
   serve the search's `ILIKE '%term%'` on each (a bitmap OR of the three). SQLite has no such
   index; there the search scans the table.
@@ -22,6 +24,7 @@ depends_on = None
 BTREE_INDEXES = (
     ("ix_users_created_at_id", ["created_at", "id"]),
     ("ix_users_role_active_created_at", ["role", "is_active", "created_at", "id"]),
+    ("ix_users_active_created_at", ["is_active", "created_at", "id"]),
 )
 TRIGRAM_COLUMNS = ("first_name", "last_name", "email")
 
