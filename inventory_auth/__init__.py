@@ -69,9 +69,10 @@ def register_blueprints(app: Flask) -> None:
     from .extensions import api
     from .health import bp as health_bp
     from .health import checks
+    from .users import bp as users_bp
 
     checks.init_app(app)
-    for blueprint in (auth_bp, audit_logs_bp, health_bp):
+    for blueprint in (auth_bp, audit_logs_bp, health_bp, users_bp):
         api.register_blueprint(blueprint)
 
 

@@ -43,6 +43,10 @@ class PermissionDenied(DomainError):
     """The caller's role may not do this."""
 
 
+class LastAdminGeneral(DomainError):
+    """The change would leave no active admin_general (deactivation or another role)."""
+
+
 # Authentication
 class AuthenticationFailed(DomainError):
     """A login that did not succeed; what it recorded (lockout, rehash) is still committed."""

@@ -94,6 +94,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if conf_args.get("include_object") is None:
+            from inventory_auth.models import exists_on
+
+            conf_args["include_object"] = exists_on(connection.dialect.name)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

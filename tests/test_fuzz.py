@@ -9,14 +9,15 @@ values, missing fields, wrong types, unexpected methods). Every response must:
 - match the documented schema of that status (body, content type, documented headers).
 
 Each operation is fuzzed twice: without a token, and with a valid bearer token of a real user of
-the database; the admin_general-only operations (the audit trail's) a third time with a token of
-an admin_general, so that their parameters are fuzzed past the role check (the student's run
-only meets the 403). In the authenticated run every generated request gets a token of a session opened
-just for it, because the operations under test end sessions themselves (logout, logout-all,
-change-password): otherwise the first logout would turn the rest of the run into a test of the 401
-path. On top of the schemathesis checks: without a token a protected operation must answer 401,
-and with a fresh valid token it must never answer 401 (so the authenticated run really gets past
-authentication).
+the database (a student). The admin_general-only operations (/api/users and /api/audit-logs),
+which answer a student 403, are fuzzed a third time with the token of an admin_general, so that
+the generated queries and bodies reach the code behind the role check; the database holds a few
+accounts and audit rows for them to list, search and change. In the authenticated runs every
+generated request gets a token of a session opened just for it, because the operations under test
+end sessions themselves (logout, logout-all, change-password): otherwise the first logout would
+turn the rest of the run into a test of the 401 path. On top of the schemathesis checks: without a
+token a protected operation must answer 401, and with a fresh valid token it must never answer 401
+(so the authenticated run really gets past authentication).
 
 The fuzzed app runs with the per-address rate limits off (`RATE_LIMITS_ENABLED=false`) and the
 account lockout threshold out of reach (`LOCKOUT_THRESHOLD`): both would otherwise turn most
@@ -81,6 +82,13 @@ def is_documented_method(case) -> bool:
     return case.method.upper() == case.operation.method.upper()
 
 
+def drops_authorization(case) -> bool:
+    """True for the coverage phase's cases that send the request without its `Authorization`
+    header on purpose (whatever the test put in `case.headers`)."""
+    data = getattr(getattr(case.meta, "phase", None), "data", None)
+    return getattr(data, "parameter", None) == "Authorization"
+
+
 def without_authorization(case) -> None:
     case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
 
@@ -127,15 +135,15 @@ def test_fuzz_without_token(case, fuzz_app):
 
 @pytest.fixture
 def seeded_admin(fuzz_app):
-    """A real admin_general of the database, with a few audit rows of its own to page through."""
+    """An admin_general of the database, a few accounts for it to manage, and audit rows."""
     with fuzz_app.app_context():
         admin = create_user(
-            email="fuzz.rectora@sena.edu.co",
-            password=PASSWORD,
-            first_name="Fuzz",
-            last_name="Rectora",
+            email="fuzz.rectora@sena.edu.co", password=PASSWORD, first_name="Fuzz", last_name="Rectora",
             role="admin_general",
         )
+        for n, role in enumerate(("student", "instructor", "admin_general")):
+            create_user(email=f"fuzz.{n}@sena.edu.co", password=PASSWORD, first_name="Fuzz",
+                        last_name=f"Cuenta {n}", role=role)
         for action in (actions.LOGIN, actions.LOGIN_FAILED, "create"):
             audit.record(action, actor_id=admin.id, entity_id=admin.id, new={"campo": "valor"})
         db.session.commit()
@@ -152,13 +160,25 @@ def test_fuzz_admin_operations_with_an_admin_token(case, fuzz_app, seeded_admin)
         assert response.status_code in (200, 422), f"{case.method} {case.path}: {response.text}"
 
 
+@schema.include(path_regex="^/api/users").parametrize()
+@fuzz_settings
+def test_fuzz_users_with_admin_general_token(case, fuzz_app, seeded_admin):
+    without_authorization(case)
+    case.headers["Authorization"] = f"Bearer {fresh_token(fuzz_app, seeded_admin)}"
+    response = case.call_and_validate(app=fuzz_app, checks=CHECKS)
+    if is_documented_method(case) and not drops_authorization(case):
+        assert response.status_code not in (401, 403), (
+            f"{case.method} {case.path} refused an admin_general: {response.text}"
+        )
+
+
 @schema.parametrize()
 @fuzz_settings
 def test_fuzz_with_valid_token(case, fuzz_app, seeded_user):
     without_authorization(case)
     case.headers["Authorization"] = f"Bearer {fresh_token(fuzz_app, seeded_user)}"
     response = case.call_and_validate(app=fuzz_app, checks=CHECKS)
-    if needs_bearer(case) and is_documented_method(case):
+    if needs_bearer(case) and is_documented_method(case) and not drops_authorization(case):
         assert response.status_code != 401, (
             f"{case.method} {case.path} refused a fresh valid token: {response.text}"
         )

@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from inventory_auth import create_app
 from inventory_auth.extensions import MIGRATIONS_VERSION_TABLE, db
+from inventory_auth.models import exists_on
 
 from helpers import base_environ
 
@@ -41,7 +42,12 @@ def test_migrations_match_the_models(empty_app):
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "version_table": MIGRATIONS_VERSION_TABLE}
+                connection,
+                opts={
+                    "compare_type": True,
+                    "version_table": MIGRATIONS_VERSION_TABLE,
+                    "include_object": exists_on(connection.dialect.name),
+                },
             )
             differences = compare_metadata(context, db.metadata)
     assert differences == []

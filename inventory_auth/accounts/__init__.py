@@ -1,4 +1,5 @@
-"""User accounts: the records (`store.py`) and checking who someone is (`authentication.py`).
+"""User accounts: the records (`store.py`), checking who someone is (`authentication.py`), and
+their administration by an admin_general or an operator (`admin.py`, audited).
 
 Shared by the HTTP API and the `flask users` commands; nothing here commits.
 """
@@ -7,13 +8,10 @@ from .authentication import authenticate, change_password
 from .store import (
     check_password_policy,
     create_user,
-    end_all_sessions,
     find_by_email,
     get_user,
     register,
-    set_active,
     set_password,
-    set_role,
     update_profile,
 )
 
@@ -22,12 +20,9 @@ __all__ = [
     "change_password",
     "check_password_policy",
     "create_user",
-    "end_all_sessions",
     "find_by_email",
     "get_user",
     "register",
-    "set_active",
     "set_password",
-    "set_role",
     "update_profile",
 ]

@@ -89,19 +89,3 @@ def set_password(user: User, password: str, *, field: str = "new_password") -> N
     )
     user.password_hash = hash_password(password)
     sessions.end_all(user.id, reason="password_changed")
-
-
-def set_role(user: User, role: str) -> None:
-    if user.role != role:
-        user.role = role
-        sessions.end_all(user.id, reason="role_changed")
-
-
-def set_active(user: User, active: bool) -> None:
-    user.is_active = active
-    if not active:
-        sessions.end_all(user.id, reason="deactivated")
-
-
-def end_all_sessions(user: User) -> int:
-    return len(sessions.end_all(user.id, reason="revoked_by_admin"))

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime, time
 
-from flask_jwt_extended import get_current_user, jwt_required
-
 from ..audit import queries
-from ..roles import is_admin_general
-from ..web.errors import Forbidden
+from ..roles import ADMIN_GENERAL
+from ..web.access import roles_required
 from . import bp
 from .schemas import LogPageSchema, LogQuerySchema, StatsQuerySchema, StatsSchema
-
-
-def admin_general_only(view):
-    """403 unless the token's user is an admin_general (under @jwt_required: 401 before this).
-
-    Stands in for the shared role check (`roles_required("admin_general")`) until it exists."""
-
-    @functools.wraps(view)
-    def checked(*args, **kwargs):
-        if not is_admin_general(get_current_user()):
-            raise Forbidden()
-        return view(*args, **kwargs)
-
-    return checked
 
 
 def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
@@ -36,10 +19,7 @@ def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
 
 
 @bp.get("/")
-@jwt_required()
-@admin_general_only
-@bp.bearer
-@bp.errors(403)
+@roles_required(ADMIN_GENERAL)
 @bp.arguments(LogQuerySchema, location="query")
 @bp.response(200, LogPageSchema)
 def list_logs(args):
@@ -56,10 +36,7 @@ def list_logs(args):
 
 
 @bp.get("/stats")
-@jwt_required()
-@admin_general_only
-@bp.bearer
-@bp.errors(403)
+@roles_required(ADMIN_GENERAL)
 @bp.arguments(StatsQuerySchema, location="query")
 @bp.response(200, StatsSchema)
 def stats(args):

@@ -31,6 +31,8 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "that email is already registered"
     if isinstance(error, domain.UserNotFound):
         return "no such user"
+    if isinstance(error, domain.LastAdminGeneral):
+        return "this is the last active admin_general; give another account that role first"
     if isinstance(error, domain.DependencyUnavailable):
         return (
             "a service the change depends on (Redis) cannot be reached; nothing was changed "

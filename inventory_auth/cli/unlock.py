@@ -27,12 +27,13 @@ def _plural(count: int, word: str) -> str:
 def unlock_account(address: str, user: User | None) -> list[str]:
     """Clear the counter of `address` (commits) and say what was cleared, one fact per line."""
     cleared = lockout.clear(address)
-    if cleared is not None:
-        audit.record(
-            actions.USER_UNLOCK,
-            entity_id=user.id if user is not None else None,
-            old={"failures": cleared.failures, "wait_left_seconds": cleared.wait_left},
-        )
+    audit.record(  # the operator acted, even when there was nothing to clear
+        actions.USER_UNLOCK,
+        entity_id=user.id if user is not None else None,
+        old=None if cleared is None else {
+            "failures": cleared.failures, "wait_left_seconds": cleared.wait_left
+        },
+    )
     db.session.commit()
     if cleared is None:
         return [f"{address}: no failed logins on record, nothing to clear", ADDRESS_LIMITS]

@@ -11,10 +11,10 @@ import sys
 import click
 from flask.cli import with_appcontext
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from .. import accounts
-from ..auth.schemas import RegisterSchema
+from ..accounts import admin
+from ..auth.schemas import ProfileUpdateSchema, RegisterSchema
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import User
@@ -110,7 +110,7 @@ def create(email, first_name, last_name, role, phone, program, ficha, inactive, 
                 "ficha": ficha,
             }
         )
-        user = accounts.create_user(**data, is_active=not inactive)
+        user = admin.create(data, is_active=not inactive)
         db.session.commit()
     except (ValidationError, DomainError) as error:
         _fail(describe(error))
@@ -120,19 +120,18 @@ def create(email, first_name, last_name, role, phone, program, ficha, inactive, 
 @users.command("list")
 @click.option("--role", type=click.Choice(ROLES), help="Only users of this role.")
 @click.option("--active/--inactive", default=None, help="Only active or only inactive users.")
+@click.option("--search", help="Only users whose first name, last name or email contains this (any case).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many users (the newest).")
 @with_appcontext
-def list_users(role, active):
-    """List accounts, oldest first."""
-    query = select(User).order_by(User.created_at, User.email)
-    if role:
-        query = query.where(User.role == role)
-    if active is not None:
-        query = query.where(User.is_active.is_(active))
-    found = db.session.scalars(query).all()
-    for user in found:
+def list_users(role, active, search, limit):
+    """List accounts, oldest first (with --limit: the newest LIMIT, oldest first)."""
+    filters = admin.Filters(role=role, is_active=active, search=search or None)
+    found, total = admin.list_users(filters, skip=0, limit=limit or 2**62)
+    for user in reversed(found):
         state = "active" if user.is_active else "inactive"
         click.echo(f"{user.email:<40} {user.role:<14} {state:<9} {user.first_name} {user.last_name}")
-    click.echo(f"{len(found)} user(s)", err=True)
+    shown = f"{len(found)} of {total}" if len(found) < total else f"{total}"
+    click.echo(f"{shown} user(s)", err=True)
 
 
 @users.command("show")
@@ -153,7 +152,7 @@ def set_password(email, password_stdin):
     password = _read_password(password_stdin)
     try:
         RegisterSchema(only=("password",)).load({"password": password})
-        accounts.set_password(user, password, field="password")
+        admin.set_password(user.id, password, field="password")
         db.session.commit()
     except (ValidationError, DomainError) as error:
         _fail(describe(error))
@@ -167,7 +166,7 @@ def set_password(email, password_stdin):
 def set_role(email, role):
     """Give a user another role."""
     user = _user(email)
-    _commit(accounts.set_role, user, role)
+    _commit(admin.set_role, user.id, role)
     click.echo(f"{user.email} is now {role}")
 
 
@@ -177,7 +176,7 @@ def set_role(email, role):
 def activate(email):
     """Let a user log in again."""
     user = _user(email)
-    _commit(accounts.set_active, user, True)
+    _commit(admin.activate, user.id)
     click.echo(f"{user.email} activated")
 
 
@@ -210,7 +209,7 @@ def unlock(email, no_account):
 def logout(email):
     """End every session of a user (a lost or stolen phone)."""
     user = _user(email)
-    ended = _commit(accounts.end_all_sessions, user)
+    ended = _commit(admin.end_sessions, user.id)
     click.echo(f"ended {ended} session(s) of {user.email}")
 
 
@@ -220,5 +219,31 @@ def logout(email):
 def deactivate(email):
     """Stop a user from logging in; their tokens stop working at once."""
     user = _user(email)
-    _commit(accounts.set_active, user, False)
+    _commit(admin.deactivate, user.id)
     click.echo(f"{user.email} deactivated")
+
+
+@users.command("update")
+@click.argument("email")
+@click.option("--first-name")
+@click.option("--last-name")
+@click.option("--phone", help='A phone number; "" clears it.')
+@click.option("--program", help='A training program; "" clears it.')
+@click.option("--ficha", help='A group (ficha) number; "" clears it.')
+@click.option("--avatar-url", help='An image URL; "" clears it.')
+@with_appcontext
+def update(email, **options):
+    """Change profile fields of an account (what PUT /api/users/{id} changes besides the role and
+    the state, which set-role, activate and deactivate change)."""
+    user = _user(email)
+    given = {name: value for name, value in options.items() if value is not None}
+    if not given:
+        _fail("nothing to change: give at least one option (see --help)")
+    try:
+        changes = ProfileUpdateSchema().load(given)
+        admin.update(user.id, changes)
+        db.session.commit()
+    except (ValidationError, DomainError) as error:
+        db.session.rollback()
+        _fail(describe(error))
+    click.echo(f"{user.email} updated: {', '.join(sorted(changes))}")

@@ -55,3 +55,20 @@ class User(db.Model):
 
 # Emails are one account whatever their case: this index enforces it, and lookups use it.
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+# The administration list (accounts/admin.py): newest first (`created_at DESC, id DESC`, an index
+# read backwards), optionally of one role and state, or of one state.
+Index("ix_users_created_at_id", User.created_at, User.id)
+Index("ix_users_role_active_created_at", User.role, User.is_active, User.created_at, User.id)
+Index("ix_users_active_created_at", User.is_active, User.created_at, User.id)
+
+# Its search, a case-insensitive substring (ILIKE '%...%') of each name and the email: trigram
+# indexes, PostgreSQL only (migration 0004 creates the pg_trgm extension).
+SEARCHED_COLUMNS = ("first_name", "last_name", "email")
+for _column in SEARCHED_COLUMNS:
+    Index(
+        f"ix_users_{_column}_trgm",
+        User.__table__.c[_column],
+        postgresql_using="gin",
+        postgresql_ops={_column: "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")

@@ -58,6 +58,11 @@ class NotFound(ApiError):
     detail = HTTP_DETAILS[404]
 
 
+class Conflict(ApiError):
+    status = 409
+    detail = HTTP_DETAILS[409]
+
+
 class UnsupportedMediaType(ApiError):
     status = 415
     detail = HTTP_DETAILS[415]
@@ -95,6 +100,7 @@ DOMAIN_ERRORS = [
     (domain.WeakPassword, _weak_password),
     (domain.RoleNotSelfService, lambda e: Forbidden(messages.ROLE_NOT_SELF_SERVICE.format(role=e.role))),
     (domain.PermissionDenied, lambda e: Forbidden()),
+    (domain.LastAdminGeneral, lambda e: Conflict(messages.LAST_ADMIN_GENERAL)),
     (domain.InvalidCredentials, lambda e: Unauthorized(messages.INVALID_CREDENTIALS)),
     (domain.AccountInactive, lambda e: Forbidden(messages.INACTIVE_ACCOUNT)),
     (domain.AccountLocked, _locked),

@@ -24,6 +24,14 @@ PASSWORD_CHANGED = "Contraseña actualizada exitosamente"
 LOGGED_OUT = "Sesión cerrada exitosamente"
 LOGGED_OUT_ALL = "Se cerraron todas las sesiones"
 
+# Account administration (/api/users)
+USER_DEACTIVATED = "Usuario desactivado exitosamente"
+USER_ACTIVATED = "Usuario activado exitosamente"
+LAST_ADMIN_GENERAL = (
+    "No se puede desactivar ni quitar el rol al último administrador general activo; "
+    "asigne antes ese rol a otra cuenta"
+)
+
 # Password policy problems, by the code `security.password_policy` reports.
 PASSWORD_PROBLEMS = {
     "too_common": "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia.",
@@ -56,6 +64,7 @@ INVALID_ROLE = "Rol inválido; debe ser uno de: {roles}."
 NOT_INTEGER = "Debe ser un número entero."
 INTEGER_AT_LEAST = "Debe ser un número entero mayor o igual que {min}."
 INTEGER_BETWEEN = "Debe ser un número entero entre {min} y {max}."
+RANGE_BETWEEN = "Debe estar entre {min} y {max}."
 INVALID_DATE = "Fecha inválida; use el formato ISO 8601 (AAAA-MM-DD o AAAA-MM-DDTHH:MM:SS)."
 
 # Health checks
@@ -69,6 +78,7 @@ HTTP_DETAILS = {
     403: FORBIDDEN,
     404: "Recurso no encontrado",
     405: "Método no permitido",
+    409: "La operación entra en conflicto con el estado actual",
     413: "El cuerpo de la solicitud es demasiado grande",
     415: "El tipo de contenido debe ser application/json",
     422: VALIDATION_FAILED,

@@ -8,7 +8,7 @@ for tokens of the previous backend, while `LEGACY_TOKENS_UNTIL` lets them in (do
 downgrade removes, so the table is given back as it was.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

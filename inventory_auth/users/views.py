@@ -1,0 +1,136 @@
+"""HTTP endpoints under /api/users: admin_general only; parse, call accounts.admin, commit, answer.
+
+Every route answers with and without the trailing slash, directly (the app does not follow
+redirects on POST/PUT); `GET /api/users//stats`, which the app builds from a base ending in a
+slash, is answered as /stats.
+"""
+
+from __future__ import annotations
+
+from ..accounts import admin
+from ..extensions import db
+from ..roles import ADMIN_GENERAL
+from ..web import messages
+from ..web.access import roles_required
+from . import bp
+from .schemas import (
+    AdminPasswordSchema,
+    MessageSchema,
+    UserCreateSchema,
+    UserQuerySchema,
+    UserSchema,
+    UserStatsSchema,
+    UserUpdateSchema,
+    as_lower_bound,
+    as_upper_bound,
+)
+
+TOTAL_COUNT_HEADER = {
+    "X-Total-Count": {
+        "description": "Cuántos usuarios coinciden con los filtros, en todas las páginas.",
+        "schema": {"type": "integer", "minimum": 0},
+        "required": True,
+    }
+}
+
+
+@bp.get("/")
+@roles_required(ADMIN_GENERAL)
+@bp.arguments(UserQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, UserSchema(many=True), headers=TOTAL_COUNT_HEADER)
+def list_users(skip, limit, role=None, is_active=None, search=None, start_date=None, end_date=None):
+    """Lista de usuarios, del más reciente al más antiguo, con filtros y paginación."""
+    filters = admin.Filters(
+        role=role,
+        is_active=is_active,
+        search=search or None,
+        created_from=as_lower_bound(start_date),
+        created_before=as_upper_bound(end_date),
+    )
+    users, total = admin.list_users(filters, skip=skip, limit=limit)
+    return users, {"X-Total-Count": str(total)}
+
+
+@bp.get("/stats")
+@roles_required(ADMIN_GENERAL)
+@bp.response(200, UserStatsSchema)
+def user_stats():
+    """Totales de usuarios: activos, inactivos, por rol y registrados en los últimos 7 días."""
+    return admin.stats()
+
+
+@bp.record_once
+def _double_slash_stats(state):
+    """The app asks `GET /api/users//stats`: answer it as /stats, without a redirect (and without
+    a second entry in the OpenAPI document)."""
+    state.app.add_url_rule(
+        f"{bp.url_prefix}//stats", endpoint="users.user_stats_double_slash",
+        view_func=state.app.view_functions["users.user_stats"], methods=["GET"], merge_slashes=False,
+    )
+
+
+@bp.post("/")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(400)
+@bp.arguments(UserCreateSchema)
+@bp.response(200, UserSchema)
+def create_user(data):
+    """Crea un usuario de cualquier rol (aplica la política de contraseñas). Responde 200."""
+    user = admin.create(data)
+    db.session.commit()
+    return user
+
+
+@bp.get("/<user_id>")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(404)
+@bp.response(200, UserSchema)
+def get_user(user_id):
+    """Un usuario por su id."""
+    return admin.get(user_id)
+
+
+@bp.put("/<user_id>")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(404, 409)
+@bp.arguments(UserUpdateSchema)
+@bp.response(200, UserSchema)
+def update_user(changes, user_id):
+    """Modifica un usuario; cambiar su rol o desactivarlo cierra todas sus sesiones."""
+    user = admin.update(user_id, changes)
+    db.session.commit()
+    return user
+
+
+@bp.delete("/<user_id>")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(404, 409)
+@bp.response(200, MessageSchema)
+def deactivate_user(user_id):
+    """Desactiva un usuario (no borra nada) y cierra todas sus sesiones."""
+    admin.deactivate(user_id)
+    db.session.commit()
+    return {"message": messages.USER_DEACTIVATED}
+
+
+@bp.post("/<user_id>/activate")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(404)
+@bp.response(200, MessageSchema)
+def activate_user(user_id):
+    """Reactiva un usuario. No lleva cuerpo (se acepta uno vacío)."""
+    admin.activate(user_id)
+    db.session.commit()
+    return {"message": messages.USER_ACTIVATED}
+
+
+@bp.post("/<user_id>/password")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(404)
+@bp.arguments(AdminPasswordSchema)
+@bp.response(200, MessageSchema)
+def set_user_password(data, user_id):
+    """Asigna una contraseña nueva al usuario (aplica la política) y cierra todas sus sesiones."""
+    admin.set_password(user_id, data["new_password"])
+    db.session.commit()
+    return {"message": messages.PASSWORD_CHANGED}

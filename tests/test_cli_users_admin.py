@@ -1,0 +1,67 @@
+"""`flask users` does what an operator needs of /api/users, with the same rules."""
+
+from helpers import PASSWORD, bearer
+
+
+def test_update_changes_profile_fields_and_validates(runner, create_user, accounts):
+    user = create_user(phone="300")
+    result = runner.invoke(
+        args=[
+            "users",
+            "update",
+            user["email"].upper(),
+            "--first-name",
+            "Ana",
+            "--program",
+            "ADSO",
+            "--phone",
+            "",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "updated: first_name, phone, program" in result.output
+    profile = accounts.login(user["email"])["user"]
+    assert (profile["first_name"], profile["program"], profile["phone"]) == ("Ana", "ADSO", None)
+    empty = runner.invoke(args=["users", "update", user["email"], "--first-name", ""])
+    assert empty.exit_code == 1 and "first_name" in empty.output
+    nothing = runner.invoke(args=["users", "update", user["email"]])
+    assert nothing.exit_code == 1 and "nothing to change" in nothing.output
+
+
+def test_list_searches_and_limits(runner, create_user):
+    create_user(first_name="Mariana", email="m1@sena.edu.co")
+    create_user(first_name="Pedro", email="p1@sena.edu.co")
+    create_user(first_name="Carlos", email="mari_c@sena.edu.co")
+    found = runner.invoke(args=["users", "list", "--search", "MARI"])
+    assert found.exit_code == 0
+    assert "m1@" in found.output and "mari_c@" in found.output and "p1@" not in found.output
+    literal = runner.invoke(args=["users", "list", "--search", "i_c"]).output
+    assert "mari_c@" in literal and "m1@" not in literal
+    limited = runner.invoke(args=["users", "list", "--limit", "2"])
+    assert limited.exit_code == 0
+    assert "2 of 3 user(s)" in limited.output
+    lines = [line for line in limited.output.splitlines() if "@" in line]
+    assert len(lines) == 2 and "m1@" not in limited.output  # the newest two, oldest first
+    assert lines[0].startswith("p1@")
+
+
+def test_last_admin_general_is_refused_in_english(runner, create_user):
+    admin = create_user(role="admin_general")
+    for command in (["deactivate", admin["email"]], ["set-role", admin["email"], "admin"]):
+        result = runner.invoke(args=["users", *command])
+        assert result.exit_code == 1
+        assert result.output.strip() == (
+            "Error: this is the last active admin_general; give another account that role first"
+        )
+    listing = runner.invoke(args=["users", "list", "--role", "admin_general", "--active"])
+    assert admin["email"] in listing.output
+
+
+def test_logout_and_set_role_end_sessions_through_the_same_rules(runner, client, create_user, accounts):
+    user = create_user()
+    token = accounts.login(user["email"], PASSWORD)["access_token"]
+    assert runner.invoke(args=["users", "logout", user["email"]]).output.startswith("ended 1 session(s)")
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
+    token = accounts.login(user["email"], PASSWORD)["access_token"]
+    assert runner.invoke(args=["users", "set-role", user["email"], "admin"]).exit_code == 0
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
