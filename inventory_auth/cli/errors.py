@@ -30,7 +30,7 @@ def describe(error: domain.DomainError | ValidationError) -> str:
     if isinstance(error, domain.UserNotFound):
         return "no such user"
     if isinstance(error, domain.DependencyUnavailable):
-        return "a service the change depends on (Redis) cannot be reached; nothing was changed"
+        return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__
 
 
