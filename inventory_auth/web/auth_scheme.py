@@ -14,6 +14,8 @@ import re
 
 from flask import Flask
 
+AUTHORIZATION = "HTTP_AUTHORIZATION"  # the WSGI environ key of the header
+
 # The scheme word at the start of the header, or of one of its comma-separated credentials.
 _BEARER = re.compile(r"(^|,)([ \t]*)bearer(?=[ \t])", re.IGNORECASE)
 
@@ -23,9 +25,9 @@ class BearerSchemeAnyCase:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
-        header = environ.get("HTTP_AUTHORIZATION")
+        header = environ.get(AUTHORIZATION)
         if header and not header.startswith("Bearer "):
-            environ["HTTP_AUTHORIZATION"] = _BEARER.sub(r"\1\2Bearer", header)
+            environ[AUTHORIZATION] = _BEARER.sub(r"\1\2Bearer", header)
         return self.wsgi_app(environ, start_response)
 
 
