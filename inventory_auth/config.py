@@ -198,6 +198,22 @@ def load_config(instance_path: str, environ=None) -> dict:
         # HTTP edge: proxies, CORS, logs, health checks
         **http_settings(environ, env_name),
         **mail_settings(environ, env_name),
+        **hash_bulkhead_settings(environ),
+    }
+
+
+def hash_bulkhead_settings(environ) -> dict:
+    """How many requests that hash a password each worker runs at once, and queues
+    (security/hash_bulkhead.py)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    running = _int(environ, "PASSWORD_HASH_CONCURRENCY", cores)
+    queue = _int(environ, "PASSWORD_HASH_QUEUE", 4 * max(running, 1))
+    if running < 0 or queue < 0:
+        raise ConfigurationError("PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_QUEUE must be 0 or more")
+    return {
+        "PASSWORD_HASH_CONCURRENCY": running,
+        "PASSWORD_HASH_QUEUE": queue,
+        "PASSWORD_HASH_WAIT_SECONDS": _float(environ, "PASSWORD_HASH_WAIT_SECONDS", 10.0, maximum=300),
     }
 
 

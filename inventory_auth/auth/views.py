@@ -11,6 +11,7 @@ from flask_jwt_extended import current_user, get_current_user, jwt_required
 from .. import accounts, sessions
 from ..exceptions import AuthenticationFailed, RefreshTokenReused
 from ..extensions import db, limiter
+from ..security.hash_bulkhead import bounded
 from ..web import messages
 from . import bp
 from .schemas import (
@@ -35,6 +36,7 @@ def configured_limit(name):
 @bp.errors(401, 403, 429, 503)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def login(credentials):
     """Exchange an email and password for an access token and a refresh token."""
     try:
@@ -69,6 +71,7 @@ def refresh(data):
 @bp.errors(400, 401, 403, 429, 503)
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def register(data):
     """Create an account (other roles than the self-service ones need an admin_general token)."""
     user = accounts.register(data, actor=get_current_user())
@@ -102,9 +105,10 @@ def update_me(changes):
 @bp.post("/me/change-password")
 @jwt_required()
 @bp.bearer
-@bp.errors(400, 404)
+@bp.errors(400, 404, 503)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def change_password(data):
     """Replace the caller's password, given the current one; ends every other session."""
     user = accounts.get_user(current_user.id)
