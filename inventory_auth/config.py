@@ -202,12 +202,18 @@ def load_config(instance_path: str, environ=None) -> dict:
     }
 
 
+FREE_THREADS = 6
+
+
 def hash_bulkhead_settings(environ) -> dict:
     """How many requests that hash a password each worker runs at once, and queues
     (security/hash_bulkhead.py)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    running = _int(environ, "PASSWORD_HASH_CONCURRENCY", cores)
-    queue = _int(environ, "PASSWORD_HASH_QUEUE", 4 * max(running, 1))
+    # By default at least FREE_THREADS of each worker's threads never wait for a hash: they serve
+    # readiness, /me and refresh during a login surge (gunicorn.conf.py reads the same setting).
+    free = max(1, _int(environ, "GUNICORN_THREADS", 16) - FREE_THREADS)
+    running = _int(environ, "PASSWORD_HASH_CONCURRENCY", min(cores, free))
+    queue = _int(environ, "PASSWORD_HASH_QUEUE", max(0, min(4 * running, free - running)))
     if running < 0 or queue < 0:
         raise ConfigurationError("PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_QUEUE must be 0 or more")
     return {

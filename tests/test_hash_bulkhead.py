@@ -163,3 +163,17 @@ def test_bad_bulkhead_settings_stop_with_one_line(make_app, name, value):
 
     with pytest.raises(ConfigurationError, match=name):
         make_app(**{name: value})
+
+
+@pytest.mark.parametrize("threads, concurrency, expected", [
+    ("16", "2", (2, 8)), ("16", "8", (8, 2)), ("8", "2", (2, 0)), ("16", "16", (16, 0)),
+])
+def test_default_queue_leaves_threads_free(make_app, threads, concurrency, expected):
+    app = make_app(GUNICORN_THREADS=threads, PASSWORD_HASH_CONCURRENCY=concurrency)
+    assert (app.config["PASSWORD_HASH_CONCURRENCY"], app.config["PASSWORD_HASH_QUEUE"]) == expected
+
+
+def test_default_concurrency_never_takes_every_thread(make_app):
+    app = make_app(GUNICORN_THREADS="4")
+    assert app.config["PASSWORD_HASH_CONCURRENCY"] == 1
+    assert app.config["PASSWORD_HASH_QUEUE"] == 0
