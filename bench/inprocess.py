@@ -1,6 +1,7 @@
 """GET /api/auth/me through the application alone: no HTTP server, no load generator.
 
-    .venv/bin/python -m bench.inprocess [--requests 5000] [--profile 40]
+    .venv/bin/python -m bench.inprocess [--requests 5000] [--profile 40] [--redis-url URL]
+                                        [--database NAME]
 
 Builds the application on a fresh PostgreSQL database (`inventory_auth_inprocess` on
 `BENCH_POSTGRES_URL`, dropped at the end), registers and signs in one user, then calls the WSGI
@@ -8,7 +9,9 @@ application directly with that user's token, one request after another in this t
 the CPU time and wall time per request: the application's own cost, which the HTTP benchmark
 (`python -m bench`) can only show mixed with gunicorn's, wrk's and PostgreSQL's. Use it to weigh a
 change to the hot path in a minute; judge the result with the full benchmark. `--profile N` adds
-cProfile's N most expensive functions (cumulative), measured on a separate pass.
+cProfile's N most expensive functions (cumulative), measured on a separate pass. `--redis-url`
+runs the application with that `REDIS_URL` (as a deployment with Redis does); `--database` names
+the scratch database (`BENCH_INPROCESS_DATABASE`), so that two runs on one server do not collide.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ EMAIL = "medicion@sena.edu.co"
 PASSWORD = database.PASSWORD
 
 
-def build_app(url: str):
+def build_app(url: str, redis_url: str | None = None):
     from inventory_auth import create_app
 
     settings = {
@@ -40,6 +43,8 @@ def build_app(url: str):
         "RATE_LIMITS_ENABLED": "false",
         "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
     }
+    if redis_url:
+        settings["REDIS_URL"] = redis_url
     database.upgrade({**os.environ, **settings})
     return create_app(environ=settings)
 
@@ -100,11 +105,13 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--database", default=os.environ.get("BENCH_INPROCESS_DATABASE", DATABASE))
     options = parser.parse_args(argv)
 
-    url = database.recreate(DATABASE)
+    url = database.recreate(options.database)
     try:
-        app = build_app(url)
+        app = build_app(url, options.redis_url)
         call = caller(app, signed_in_token(app))
         for _ in range(options.warmup):
             call()
@@ -121,7 +128,7 @@ def main(argv=None) -> None:
 
             db.engine.dispose()
     finally:
-        database.drop(DATABASE)
+        database.drop(options.database)
 
 
 if __name__ == "__main__":

@@ -6,14 +6,13 @@ The service (2 workers × 4 threads) on a fresh database of the machine's Postgr
 REDIS_URL pointing at a private redis-server (no persistence) and LOGIN_RATE_LIMIT lowered to
 `10 per minute` so that the flood check below stays short. Load: four threads of signed-in users
 (GET /me), one thread logging in from changing addresses. Before the outage one session is
-logged out (its revocation lives in Redis). Then the Redis server stops for `--outage-seconds`
+logged out (its revocation lives in the database only). Then the Redis server stops for `--outage-seconds`
 and starts again, empty, as a Redis without persistence restarts.
 
 Checks (the decisions of docs/security.md, "Revocation shared by every worker and instance"):
-- during the outage authenticated requests fail closed: 503 JSON with the Spanish `detail`,
-  within 2.5 s (REDIS_TIMEOUT_SECONDS is 0.5 s; a refused connection answers at once, the rest
-  is queueing behind logins on a busy machine); a logout answers 503 and changes nothing (its
-  token works again once Redis is back);
+- during the outage authenticated requests keep working (200 within 2.5 s): the database alone
+  decides whether a session is alive; a logout answers 200 and takes effect (its token is
+  refused from then on);
 - login keeps working, and the per-address limit still protects it: a flood of logins from one
   address gets 429 after at most the limit per worker (Flask-Limiter's in-memory fallback counts
   per process);
@@ -147,16 +146,16 @@ def main(report) -> None:
             report.figure("GET /me during the outage", f"{summarize(me_during)}; {latency_line(me_during)}")
             report.figure("login during the outage",
                           f"{summarize(login_during)}; {latency_line(login_during)}")
-            report.check("authenticated requests fail closed: 503 during the outage",
-                         me_during and all(r.status == 503 for r in me_during), summarize(me_during))
+            report.check("authenticated requests keep working: 200 during the outage",
+                         me_during and all(r.status == 200 for r in me_during), summarize(me_during))
             report.check("every 503 carries the Spanish detail",
                          all(r.detail == UNAVAILABLE_DETAIL for r in records if r.status == 503))
             worst = max((r.end - r.start for r in me_during), default=0.0)
             report.check("authenticated requests answered within 2.5 s", worst <= 2.5, f"max {ms(worst)}")
             report.check("login keeps working during the outage",
                          login_during and all(r.status == 200 for r in login_during), summarize(login_during))
-            report.check("a logout during the outage answers 503",
-                         logout is not None and logout.status == 503,
+            report.check("a logout during the outage answers 200",
+                         logout is not None and logout.status == 200,
                          f"{logout.status if logout else 'no answer'}")
             passed = [s for s in flooded if s != 429]
             report.figure("login flood from one address during the outage",
@@ -184,7 +183,7 @@ def main(report) -> None:
                          all(r.status is not None and r.status != 500 for r in records), summarize(records))
 
             status = call(service.port, "GET", "/api/auth/me", token=kept_through_logout["access"]).status
-            report.check("the logout that answered 503 changed nothing (its token works)", status == 200,
+            report.check("the logout made during the outage holds (its token is refused)", status == 401,
                          f"{status}")
             status = call(service.port, "GET", "/api/auth/me", token=logged_out["access"]).status
             report.check("a session logged out before the outage stays refused after Redis came back empty",

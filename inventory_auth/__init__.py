@@ -48,7 +48,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 def register_extensions(app: Flask) -> None:
     from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
     from .extensions import api, db, jwt, limiter, migrate
-    from .security import passwords
+    from .security import hash_bulkhead, passwords
     from .sessions import token_check
 
     db.init_app(app)
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     passwords.warm_up(app.config["PASSWORD_HASH_METHOD"], app.config["LEGACY_BCRYPT_ROUNDS"],
                       app.config["PASSWORD_BCRYPT_ROUNDS"])
+    hash_bulkhead.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

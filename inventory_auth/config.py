@@ -229,6 +229,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         **http_settings(environ, env_name),
         **mail_settings(environ, env_name),
         **transition_settings(environ, warnings),
+        **hash_bulkhead_settings(environ),
     }
 
 
@@ -295,6 +296,27 @@ def transition_settings(environ, warnings: list, now: datetime | None = None) ->
         # Until then the previous backend's access tokens are accepted (sessions/legacy_tokens.py).
         "LEGACY_TOKENS_UNTIL": until,
         "LEGACY_TOKEN_LIFETIME": timedelta(days=days),
+    }
+
+
+FREE_THREADS = 6
+
+
+def hash_bulkhead_settings(environ) -> dict:
+    """How many requests that hash a password each worker runs at once, and queues
+    (security/hash_bulkhead.py)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # By default at least FREE_THREADS of each worker's threads never wait for a hash: they serve
+    # readiness, /me and refresh during a login surge (gunicorn.conf.py reads the same setting).
+    free = max(1, _int(environ, "GUNICORN_THREADS", 16) - FREE_THREADS)
+    running = _int(environ, "PASSWORD_HASH_CONCURRENCY", min(cores, free))
+    queue = _int(environ, "PASSWORD_HASH_QUEUE", max(0, min(4 * running, free - running)))
+    if running < 0 or queue < 0:
+        raise ConfigurationError("PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_QUEUE must be 0 or more")
+    return {
+        "PASSWORD_HASH_CONCURRENCY": running,
+        "PASSWORD_HASH_QUEUE": queue,
+        "PASSWORD_HASH_WAIT_SECONDS": _float(environ, "PASSWORD_HASH_WAIT_SECONDS", 10.0, maximum=300),
     }
 
 

@@ -83,3 +83,12 @@ class RefreshTokenReused(InvalidToken):
 
 class DependencyUnavailable(DomainError):
     """A store the answer depends on (the database, Redis) cannot be reached: try again later."""
+
+
+class HashingBusy(DomainError):
+    """This process already hashes, or queues for hashing, as many passwords as it may: the
+    request is refused before any work; `retry_after` seconds is when room is likely."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after

@@ -1,4 +1,5 @@
-"""The optional Redis connection, shared by revocation, lockout counters and rate limits.
+"""The optional Redis connection: readiness checks it (the per-address rate limits reach the same
+`REDIS_URL` through Flask-Limiter's own storage). Session revocation does not use Redis.
 
 `REDIS_URL` unset means no Redis at all: every feature that can use it falls back to the database
 (or, for per-address rate limits, to per-process memory). Timeouts are short so that a Redis

@@ -112,3 +112,42 @@ def test_nul_character_in_a_stored_text_is_422(client, accounts, field):
     response = client.put("/api/auth/me", json={field: "\u0000"}, headers=bearer(token))
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
+
+
+# A deeply nested body used to raise RecursionError in the JSON parser: a 500 and a long
+# traceback in the log for every such request.
+DEPTH_LIMIT = 32
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/register"])
+@pytest.mark.parametrize("raw", ["[" * 5000 + "]" * 5000, "{\"a\":" * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_json_is_400_with_one_log_line(client, caplog, path, raw):
+    caplog.clear()
+    response = client.post(path, data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"detail": "Solicitud inválida: el cuerpo debe ser un objeto JSON válido"}
+    assert not any(record.exc_info for record in caplog.records)
+    assert not any("Traceback" in record.getMessage() for record in caplog.records)
+    assert len([r for r in caplog.records if r.levelno >= 30]) <= 1
+
+
+@pytest.mark.parametrize("depth", [DEPTH_LIMIT + 1, 900, 5000])
+def test_deep_value_inside_a_valid_object_is_400(client, depth):
+    value = "[" * (depth - 1) + "]" * (depth - 1)
+    raw = '{"email": "a@sena.edu.co", "password": ' + value + "}"
+    response = client.post("/api/auth/login", data=raw, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_nesting_within_the_limit_reaches_the_schema(client):
+    value = "[" * (DEPTH_LIMIT - 1) + "]" * (DEPTH_LIMIT - 1)
+    for raw in ('{"email": "a@sena.edu.co", "password": ' + value + "}",
+                '{"email": "a@sena.edu.co", "password": "x", "extra": ' + value + "}"):
+        response = client.post("/api/auth/login", data=raw, content_type="application/json")
+        assert response.status_code == 422
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client):
+    raw = '{"email": "a@sena.edu.co", "password": "' + "[{" * 500 + '\\"[[["}'
+    response = client.post("/api/auth/login", data=raw, content_type="application/json")
+    assert response.status_code == 401

@@ -231,3 +231,30 @@ def test_a_registered_key_callback_gets_the_library_path(app, client, accounts, 
     monkeypatch.setattr(manager, "_decode_key_callback", key_for)
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
     assert seen == [("HS256", "access")]
+
+
+# The auth scheme is case-insensitive (RFC 7235, section 2.1); login answers "token_type": "bearer",
+# and clients that build the header from it used to be refused.
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_bearer_scheme_in_any_case_is_accepted(client, accounts, scheme):
+    _, token = accounts.token()
+    headers = {"Authorization": f"{scheme} {token}"}
+    response = client.get("/api/auth/me", headers=headers)
+    assert response.status_code == 200
+    assert client.post("/api/auth/logout", headers=headers).status_code == 200
+    assert client.get("/api/auth/me", headers=headers).status_code == 401
+
+
+def test_login_token_type_builds_a_working_header(client, accounts):
+    user = accounts.register()
+    body = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD}).get_json()
+    headers = {"Authorization": f"{body['token_type']} {body['access_token']}"}
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Token", "JWT", "Bearerx", "xBearer", "bearer:"])
+def test_other_schemes_with_a_valid_token_are_refused(client, accounts, scheme):
+    _, token = accounts.token()
+    response = client.get("/api/auth/me", headers={"Authorization": f"{scheme} {token}"})
+    assert response.status_code == 401
+    assert response.get_json() == INVALID

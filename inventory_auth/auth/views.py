@@ -14,6 +14,7 @@ from flask_jwt_extended import current_user, get_current_user, jwt_required
 from .. import accounts, sessions
 from ..exceptions import AuthenticationFailed, RefreshTokenReused
 from ..extensions import db, limiter
+from ..security.hash_bulkhead import bounded
 from ..web import messages
 from . import bp
 from .schemas import (
@@ -38,6 +39,7 @@ def configured_limit(name):
 @bp.errors(401, 403, 429, 503)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def login(credentials):
     """Cambia correo y contraseña por un token de acceso y un token de renovación."""
     try:
@@ -72,6 +74,7 @@ def refresh(data):
 @bp.errors(400, 401, 403, 429, 503)
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def register(data):
     """Crea una cuenta.
 
@@ -111,9 +114,10 @@ def update_me(changes):
 @bp.post("/me/change-password")
 @jwt_required()
 @bp.bearer
-@bp.errors(400, 404)
+@bp.errors(400, 404, 503)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def change_password(data):
     """Reemplaza la contraseña propia, dada la actual.
 

@@ -34,10 +34,7 @@ def describe(error: domain.DomainError | ValidationError) -> str:
     if isinstance(error, domain.LastAdminGeneral):
         return "this is the last active admin_general; give another account that role first"
     if isinstance(error, domain.DependencyUnavailable):
-        return (
-            "a service the change depends on (Redis) cannot be reached; nothing was changed "
-            "(check REDIS_URL)"
-        )
+        return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__
 
 

@@ -4,7 +4,6 @@
   change that must sign a user out), prune dead ones.
 - `tokens.py`: the access and refresh tokens a session hands out.
 - `token_check.py`: the check every request with an access token passes, top to bottom.
-- `revocation.py`: revocations shared through Redis, when configured.
 
 The token library's manager, which verifies a token with one decode, is `../jwt_manager.py`.
 """

@@ -1,8 +1,8 @@
 """Login sessions: started at login, kept alive by refresh token rotation, ended by logout.
 
 A session is one row of `auth_sessions` (see that model for the rotation scheme). Ending a session
-is immediate for every worker and instance: the row is marked revoked and, with Redis configured,
-the revocation is published there first (`revocation.py`).
+is immediate for every worker and instance: the row is marked revoked, and every request's token
+check reads that row (`token_check.py`).
 
 Nothing here commits: the view or command that calls it does, so that a session starts, or ends,
 in the same transaction as the change that caused it.
@@ -21,7 +21,7 @@ from ..exceptions import InvalidToken, RefreshTokenReused
 from ..extensions import db
 from ..models import AuthSession, User
 from ..models.types import utcnow
-from . import legacy_tokens, revocation
+from . import legacy_tokens
 from .tokens import decode_refresh_token, token_pair
 
 
@@ -104,7 +104,6 @@ def end_sessions(condition, *, reason: str) -> list[uuid.UUID]:
         .values(revoked_at=utcnow(), revoked_reason=reason)
         .returning(AuthSession.id)
     ).all()
-    revocation.publish(ended)
     return ended
 
 

@@ -6,9 +6,11 @@ flask-jwt-extended verifies the signature, the algorithm and the lifetime (with 
 1. The token must be an access token (`type: access`) with an `exp`: the library takes a token of
    any other type for one, and PyJWT lets a token without `exp` live for ever.
 2. `sub` and `sid` must be UUIDs (a malformed one is a bad token, never a 500).
-3. Is the session alive? With Redis configured, Redis answers first (`revocation.verdict`); when it
-   cannot vouch for the session, or without Redis, the database decides, in the same round trip
-   that reads the user.
+3. Is the session alive? The database decides, in the same round trip that reads the user: its
+   `auth_sessions` row is the record, and nothing else is consulted, Redis included. A copy of
+   the revocations in Redis was asked first until a partial loss of Redis (a failover to a lagging
+   replica, an older snapshot) was shown to revive logged-out tokens; asking the database costs
+   less CPU than the Redis round trip did (docs/security.md, docs/benchmarks.md).
 4. The user must exist (else 404, as the previous backend answered), be active, and still hold
    the role the token claims.
 
@@ -34,7 +36,6 @@ from sqlalchemy import and_, bindparam, select
 from ..database import read_connection
 from ..exceptions import InvalidToken, UserNotFound
 from ..models import AuthSession, User
-from . import revocation
 from .tokens import uuid_claim
 
 
@@ -62,9 +63,6 @@ _users = User.__table__
 _sessions = AuthSession.__table__
 _columns = [_users.c[field.name] for field in fields(TokenUser)]
 _width = len(_columns)
-
-# The user alone, when Redis has answered for the session.
-USER = select(*_columns).where(_users.c.id == bindparam("user_id"))
 
 # The user and, in the same round trip, its session's id if the session is alive (not revoked).
 USER_AND_LIVE_SESSION = (
@@ -102,17 +100,13 @@ def load_token_user(_jwt_header, claims: dict) -> TokenUser:
 
 def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     """The user (None if gone) and whether the session is alive, in one database round trip."""
-    verdict = revocation.verdict(session_id)
     with read_connection() as connection:
-        if verdict is revocation.Verdict.UNKNOWN:
-            row = connection.execute(
-                USER_AND_LIVE_SESSION, {"user_id": user_id, "session_id": session_id}
-            ).first()
-            alive = row is not None and row.live_session_id is not None
-        else:
-            row = connection.execute(USER, {"user_id": user_id}).first()
-            alive = verdict is revocation.Verdict.ALIVE
-    return (None if row is None else TokenUser(*row[:_width])), alive
+        row = connection.execute(
+            USER_AND_LIVE_SESSION, {"user_id": user_id, "session_id": session_id}
+        ).first()
+    if row is None:
+        return None, False
+    return TokenUser(*row[:_width]), row.live_session_id is not None
 
 
 def init_app(jwt: JWTManager) -> None:

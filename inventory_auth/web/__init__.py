@@ -2,16 +2,17 @@
 
 `init_app` wires it in the order a request meets it: JSON logs and the request id first, the
 audit trail's origin of the request, then no cookie sessions, security headers, CORS, trusted
-proxies, the error responses, and the API documentation page. The blueprint class
-(`blueprint.py`), the OpenAPI document (`openapi.py`), the schema fields (`fields.py`) and the
-Spanish message catalog (`messages.py`) are the pieces each API package builds on.
+proxies, the `Authorization` scheme in any case, the error responses, and the API documentation
+page. The blueprint class (`blueprint.py`), the OpenAPI document (`openapi.py`), the schema
+fields (`fields.py`) and the Spanish message catalog (`messages.py`) are the pieces each API
+package builds on.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from . import audit_origin, cors, docs_ui, errors, headers, logs, proxy, request_log, stateless
+from . import audit_origin, auth_scheme, cors, docs_ui, errors, headers, logs, proxy, request_log, stateless
 
 
 def init_app(app: Flask) -> None:
@@ -22,5 +23,6 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     cors.init_app(app)
     proxy.init_app(app)
+    auth_scheme.init_app(app)
     errors.register_error_handlers(app)
     docs_ui.init_app(app)

@@ -1,12 +1,15 @@
 """The blueprint class every API package uses: flask-smorest's, with strict JSON bodies.
 
 An endpoint that declares a JSON body accepts only `application/json` (else 415) holding a JSON
-object (else 400). Flask's `MAX_CONTENT_LENGTH` answers 413 before the body is read, so before any
+object (else 400), nested at most `MAX_JSON_DEPTH` deep (else 400, checked before parsing: the
+parser and the encoder recurse once per level, and a body of 5000 `[` used to raise
+RecursionError, a 500). Flask's `MAX_CONTENT_LENGTH` answers 413 before the body is read, so before any
 password is hashed. Such an endpoint documents those three answers in the OpenAPI document too;
 `bp.errors(...)` and `bp.bearer` (from `openapi.ErrorDocsMixin`) document the rest.
 """
 
 import json as stdlib_json
+import re
 
 import flask_smorest
 from flask import json
@@ -21,6 +24,8 @@ class JsonBodyParser(flaskparser.FlaskParser):
         if not req.is_json:
             raise UnsupportedMediaType()
         raw = req.get_data(cache=True)
+        if _too_deep(raw):
+            raise BadRequest()
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
@@ -28,6 +33,34 @@ class JsonBodyParser(flaskparser.FlaskParser):
         if not isinstance(body, dict) or not _is_unicode_text(body):
             raise BadRequest()
         return body
+
+
+# No body of this API nests at all; 32 leaves room for any client's own wrapping.
+MAX_JSON_DEPTH = 32
+
+# A JSON string (skipped whole, so brackets inside it do not count) or one bracket.
+_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+def _too_deep(raw: bytes) -> bool:
+    """True when the body opens more than MAX_JSON_DEPTH arrays or objects inside one another.
+
+    The nesting cannot exceed the number of opening brackets, counted at C speed; only a body
+    with more than the limit is scanned, once and without recursion. Malformed input (an
+    unterminated string) may be called too deep here: it is refused either way.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
 
 
 def _is_unicode_text(body) -> bool:

@@ -107,6 +107,7 @@ DOMAIN_ERRORS = [
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
     (domain.InvalidToken, lambda e: Unauthorized()),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
+    (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),
 ]
 
 
