@@ -148,6 +148,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         raise ConfigurationError(f"SELF_REGISTRATION_ROLES names unknown roles: {unknown}")
     url = database_url(environ, instance_path)
     redis_timeout = _float(environ, "REDIS_TIMEOUT_SECONDS", 0.5, maximum=30)
+    session_cap = _int(environ, "SESSION_MAX_PER_USER", 10)
+    if session_cap < 1:
+        raise ConfigurationError(f"SESSION_MAX_PER_USER must be 1 or more, got {session_cap}")
 
     return {
         "APP_ENV": env_name,
@@ -171,6 +174,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "REFRESH_TOKEN_EXPIRES": timedelta(days=_int(environ, "REFRESH_TOKEN_EXPIRE_DAYS", 30)),
         "SESSION_MAX_AGE": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 90)),
         "REFRESH_REUSE_GRACE": timedelta(seconds=_int(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)),
+        # Live sessions one user may hold; a login beyond it ends the user's oldest.
+        "SESSION_MAX_PER_USER": session_cap,
         # Accounts
         "SELF_REGISTRATION_ROLES": self_roles,
         "PASSWORD_HASH_METHOD": _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
@@ -186,6 +191,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         "LOGIN_RATE_LIMIT": _env(environ, "LOGIN_RATE_LIMIT", "100 per minute;1000 per hour"),
         "REGISTER_RATE_LIMIT": _env(environ, "REGISTER_RATE_LIMIT", "60 per minute;300 per hour"),
         "REFRESH_RATE_LIMIT": _env(environ, "REFRESH_RATE_LIMIT", "120 per minute"),
+        "CHANGE_PASSWORD_RATE_LIMIT": _limit(
+            environ, "CHANGE_PASSWORD_RATE_LIMIT", "60 per minute;300 per hour"
+        ),
         "RATELIMIT_STORAGE_URI": _env(environ, "REDIS_URL", "memory://"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from .. import accounts, sessions
-from ..exceptions import AuthenticationFailed, RefreshTokenReused
+from ..exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
 from ..extensions import db, limiter
 from ..web import messages
 from . import bp
@@ -100,15 +100,20 @@ def update_me(changes):
 
 
 @bp.post("/me/change-password")
+@limiter.limit(configured_limit("CHANGE_PASSWORD_RATE_LIMIT"))
 @jwt_required()
 @bp.bearer
-@bp.errors(400, 404)
+@bp.errors(400, 404, 429)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
 def change_password(data):
     """Replace the caller's password, given the current one; ends every other session."""
     user = accounts.get_user(current_user.id)
-    accounts.change_password(user, data["current_password"], data["new_password"])
+    try:
+        accounts.change_password(user, data["current_password"], data["new_password"])
+    except (WrongCurrentPassword, AuthenticationFailed):
+        db.session.commit()  # the failure counts toward the account's lockout
+        raise
     tokens = sessions.start(user)
     db.session.commit()
     return {"message": messages.PASSWORD_CHANGED, **tokens}

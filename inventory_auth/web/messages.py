@@ -49,6 +49,7 @@ NUL_CHARACTER = "No puede contener el carácter nulo (U+0000)."
 LENGTH_BETWEEN = "Debe tener entre {min} y {max} caracteres."
 LENGTH_AT_MOST = "Debe tener como máximo {max} caracteres."
 INVALID_ROLE = "Rol inválido; debe ser uno de: {roles}."
+INVALID_WEB_URL = "Debe ser una dirección web completa que empiece por http:// o https://."
 
 # Health checks
 DATABASE_DOWN = "La base de datos no responde"
@@ -68,6 +69,11 @@ HTTP_DETAILS = {
     500: "Error interno del servidor",
     503: "Servicio no disponible temporalmente; intente de nuevo en unos segundos",
 }
+
+
+ATTEMPT_IN_PROGRESS = (
+    "Ya se está verificando una contraseña de esta cuenta. Intente de nuevo en un momento."
+)
 
 
 def locked_out(seconds: int) -> str:
