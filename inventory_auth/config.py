@@ -155,6 +155,9 @@ def load_config(instance_path: str, environ=None) -> dict:
     return {
         "APP_ENV": env_name,
         "SECRET_KEY": key,
+        # False when development made the key up (instance/secret_key): `flask users` refuses to
+        # act with it on a database other than SQLite (cli/target.py).
+        "SECRET_KEY_FROM_ENVIRONMENT": _env(environ, "SECRET_KEY") is not None,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
