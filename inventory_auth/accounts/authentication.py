@@ -111,8 +111,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
             if wait:
                 audit.record(actions.ACCOUNT_LOCKED, entity_id=user.id, new={"seconds": wait})
             raise WrongCurrentPassword()
+        set_password(user, new_password)  # hashes before any write: no connection held
         lockout.clear(user.email)
-        set_password(user, new_password)
     except WrongCurrentPassword:
         raise
     except BaseException:
