@@ -1,7 +1,8 @@
-"""GET /api/auth/me through the application alone: no HTTP server, no load generator.
+"""GET /api/auth/me (or POST /login) through the application alone: no HTTP server, no load generator.
 
     .venv/bin/python -m bench.inprocess [--requests 5000] [--profile 40] [--redis-url URL]
                                         [--database NAME]
+    .venv/bin/python -m bench.inprocess --login [--hash-method pbkdf2:sha256:1000] --requests 400
 
 Builds the application on a fresh PostgreSQL database (`inventory_auth_inprocess` on
 `BENCH_POSTGRES_URL`, dropped at the end), registers and signs in one user, then calls the WSGI
@@ -12,6 +13,10 @@ change to the hot path in a minute; judge the result with the full benchmark. `-
 cProfile's N most expensive functions (cumulative), measured on a separate pass. `--redis-url`
 runs the application with that `REDIS_URL` (as a deployment with Redis does); `--database` names
 the scratch database (`BENCH_INPROCESS_DATABASE`), so that two runs on one server do not collide.
+
+`--login` measures a successful POST /api/auth/login instead, cycling over `--login-users` seeded
+accounts (as the HTTP benchmark's login_ok does): the production hash method by default, or
+`--hash-method` (a cheap one shows what login costs besides the hash).
 """
 
 from __future__ import annotations
@@ -33,18 +38,16 @@ EMAIL = "medicion@sena.edu.co"
 PASSWORD = database.PASSWORD
 
 
-def build_app(url: str, redis_url: str | None = None):
+def build_app(url: str, **extra):
     from inventory_auth import create_app
 
-    settings = {
+    settings = {**extra,
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url,
         "RATE_LIMITS_ENABLED": "false",
         "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
     }
-    if redis_url:
-        settings["REDIS_URL"] = redis_url
     database.upgrade({**os.environ, **settings})
     return create_app(environ=settings)
 
@@ -78,6 +81,31 @@ def caller(app, token: str):
     return call
 
 
+def login_caller(app, users: int):
+    """A call that logs in the next of `users` seeded accounts with the right password."""
+    import json
+
+    bodies = [
+        json.dumps({"email": f"bench-user-{n}@{database.DOMAIN}", "password": PASSWORD}).encode()
+        for n in range(1, users + 1)
+    ]
+    cursor = iter(range(10**12))
+
+    def call() -> None:
+        body = bodies[next(cursor) % len(bodies)]
+        environ = EnvironBuilder(
+            path="/api/auth/login", method="POST", data=body, content_type="application/json"
+        ).get_environ()
+        statuses = []
+        answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(answer)
+        answer.close()
+        if not statuses[0].startswith("200"):
+            raise RuntimeError(f"POST /login answered {statuses[0]}")
+
+    return call
+
+
 def measure(call, requests: int) -> dict:
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(requests):
@@ -106,18 +134,27 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--login", action="store_true", help="measure POST /api/auth/login")
+    parser.add_argument("--login-users", type=int, default=200)
+    parser.add_argument("--hash-method", default=None, help="PASSWORD_HASH_METHOD (login only)")
     parser.add_argument("--database", default=os.environ.get("BENCH_INPROCESS_DATABASE", DATABASE))
     options = parser.parse_args(argv)
 
     url = database.recreate(options.database)
     try:
-        app = build_app(url, options.redis_url)
-        call = caller(app, signed_in_token(app))
+        extra = {"REDIS_URL": options.redis_url} if options.redis_url else {}
+        if options.login:
+            method = options.hash_method or "pbkdf2:sha256:600000"
+            app = build_app(url, PASSWORD_HASH_METHOD=method, **extra)
+            database.seed(url, 1, options.login_users, database.password_hash(method))
+            call, what = login_caller(app, options.login_users), f"POST /api/auth/login ({method})"
+        else:
+            call, what = caller(app := build_app(url, **extra), signed_in_token(app)), "GET /api/auth/me"
         for _ in range(options.warmup):
             call()
         result = measure(call, options.requests)
         print(
-            f"GET /api/auth/me in-process, {result['requests']} requests: "
+            f"{what} in-process, {result['requests']} requests: "
             f"{result['cpu_us_per_request']:.0f} us CPU, {result['wall_us_per_request']:.0f} us wall "
             "per request"
         )

@@ -34,7 +34,8 @@ from .server import Gunicorn
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
-DB_NAME = "inventory_auth_bench"
+# BENCH_DATABASE: another name, so that two runs on one PostgreSQL server do not collide.
+DB_NAME = os.environ.get("BENCH_DATABASE", "inventory_auth_bench")
 
 
 @dataclass(frozen=True)
@@ -499,7 +500,10 @@ class Bench:
         )
         if done.returncode != 0:
             raise RuntimeError("bench.sql_plans failed:\n" + done.stderr[-3000:])
-        return json.loads(done.stdout)
+        # The JSON is the last line: the service may log a line of its own first (production
+        # without MAIL_SERVER logs an error at start-up).
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        return json.loads(lines[-1])
 
     # -- the run ------------------------------------------------------------------------------
 

@@ -172,10 +172,16 @@ def load_config(instance_path: str, environ=None) -> dict:
     legacy_rounds = _int(environ, "LEGACY_BCRYPT_ROUNDS", 12)
     if legacy_rounds != 0 and not 4 <= legacy_rounds <= 31:
         raise ConfigurationError(f"LEGACY_BCRYPT_ROUNDS must be 0 or 4 to 31, got {legacy_rounds}")
+    session_cap = _int(environ, "SESSION_MAX_PER_USER", 10)
+    if session_cap < 1:
+        raise ConfigurationError(f"SESSION_MAX_PER_USER must be 1 or more, got {session_cap}")
 
     return {
         "APP_ENV": env_name,
         "SECRET_KEY": key,
+        # False when development made the key up (instance/secret_key): `flask users` refuses to
+        # act with it on a database other than SQLite (cli/target.py).
+        "SECRET_KEY_FROM_ENVIRONMENT": _env(environ, "SECRET_KEY") is not None,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
         "DATABASE_SETTINGS": database_settings(environ),
@@ -198,6 +204,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "REFRESH_TOKEN_EXPIRES": timedelta(days=_int(environ, "REFRESH_TOKEN_EXPIRE_DAYS", 30)),
         "SESSION_MAX_AGE": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 90)),
         "REFRESH_REUSE_GRACE": timedelta(seconds=_int(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)),
+        # Live sessions one user may hold; a login beyond it ends the user's oldest.
+        "SESSION_MAX_PER_USER": session_cap,
         # Accounts
         "SELF_REGISTRATION_ROLES": self_roles,
         "PASSWORD_HASH_METHOD": password_hash_method(environ),
@@ -216,6 +224,9 @@ def load_config(instance_path: str, environ=None) -> dict:
         "LOGIN_RATE_LIMIT": _env(environ, "LOGIN_RATE_LIMIT", "100 per minute;1000 per hour"),
         "REGISTER_RATE_LIMIT": _env(environ, "REGISTER_RATE_LIMIT", "60 per minute;300 per hour"),
         "REFRESH_RATE_LIMIT": _env(environ, "REFRESH_RATE_LIMIT", "120 per minute"),
+        "CHANGE_PASSWORD_RATE_LIMIT": _limit(
+            environ, "CHANGE_PASSWORD_RATE_LIMIT", "60 per minute;300 per hour"
+        ),
         "RATELIMIT_STORAGE_URI": _env(environ, "REDIS_URL", "memory://"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).

@@ -68,6 +68,11 @@ class AccountLocked(AuthenticationFailed):
         self.retry_after = retry_after
 
 
+class AttemptInProgress(AccountLocked):
+    """Another password check for the same account is running: this one is refused without
+    checking anything, and does not count as a failure; retry in `retry_after` seconds."""
+
+
 class WrongCurrentPassword(DomainError):
     """A password change whose current password did not verify."""
 

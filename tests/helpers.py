@@ -128,3 +128,10 @@ def legacy_token(user_id, role, *, secret=TEST_SECRET, issued=None, days=30, **c
 def in_days(days: float) -> str:
     """An ISO 8601 UTC instant `days` from now, as LEGACY_TOKENS_UNTIL takes it."""
     return (datetime.now(UTC) + timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+
+def without_target(text: str) -> str:
+    """A command's output without the line every `flask users`/`sessions`/`audit` command starts
+    with on stderr (`environment X, database Y`: what it acts on, cli/target.py)."""
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("environment ")]
+    return "".join(lines)

@@ -195,7 +195,9 @@ def test_a_login_without_its_record_does_not_happen(app, client, create_user, mo
     with app.app_context():
         assert db.session.get(User, uuid.UUID(user["id"])).last_login is None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession)) == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 0
+        # No failure counted, and the attempt's lease given back (the next login is not refused).
+        counters = db.session.execute(sa.select(LoginFailure.failures, LoginFailure.attempt_until)).all()
+        assert all(failures == 0 and lease is None for failures, lease in counters)
     assert rows(app) == []
 
 

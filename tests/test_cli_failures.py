@@ -24,6 +24,7 @@ from helpers import (
     create_postgres_database,
     drop_postgres_database,
     using_postgres,
+    without_target,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,10 +42,10 @@ def flask(*args, **environ) -> subprocess.CompletedProcess:
 
 
 def one_line(result) -> str:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == 1, (result.stdout, without_target(result.stderr))
+    lines = without_target(result.stderr).splitlines()
+    assert len(lines) == 1, without_target(result.stderr)
+    assert "Traceback" not in without_target(result.stderr) + result.stdout
     return lines[0]
 
 
@@ -125,8 +126,8 @@ def test_bad_setting_is_one_line(command, environ, says):
 def test_usage_errors_keep_clicks_format():
     result = flask("users", "set-role", "ana@sena.edu.co", "emperor", DATABASE_URL="sqlite://")
     assert result.returncode == 2
-    assert "Usage: flask users set-role" in result.stderr
-    assert "Error: Invalid value for" in result.stderr
+    assert "Usage: flask users set-role" in without_target(result.stderr)
+    assert "Error: Invalid value for" in without_target(result.stderr)
 
 
 # The CLI runner, as the rest of the suite drives commands.
@@ -135,8 +136,8 @@ def test_runner_database_without_tables(make_app, empty_database):
     runner = make_app(DATABASE_URL=empty_database).test_cli_runner()
     result = runner.invoke(args=["users", "list"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: the database ")
-    assert "run `flask db upgrade`" in result.output
+    assert without_target(result.output).startswith("Error: the database ")
+    assert "run `flask db upgrade`" in without_target(result.output)
 
 
 def test_commands_need_no_redis_and_a_redis_failure_is_one_line(make_app, closed_port):
@@ -156,7 +157,7 @@ def test_commands_need_no_redis_and_a_redis_failure_is_one_line(make_app, closed
     login = app.test_client().post("/api/auth/login", json={"email": "ana@sena.edu.co", "password": PASSWORD})
     assert login.status_code == 200
     result = runner.invoke(args=["users", "logout", "ana@sena.edu.co"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, without_target(result.output)
     token = login.get_json()["access_token"]
     assert app.test_client().get("/api/auth/me", headers=bearer(token)).status_code == 401
 

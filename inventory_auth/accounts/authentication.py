@@ -1,16 +1,18 @@
 """Who is this? Checking a user's password, for login and for a password change.
 
 `authenticate` is login top to bottom: the lockout first (no password is checked while an
-account waits), the user by email, then the password, whose verification costs the same whether
-or not the email exists (a dummy hash is checked for unknown ones). A hash not made with the
-current method (the previous backend's bcrypt, an older Werkzeug method), or of the password as
-typed before Unicode normalization, is replaced on success.
-Only then is `is_active` looked at, so an inactive account reveals itself only to someone who
-knows its password.
+account waits, nor while another check for it runs: `lockout.reserve`), the user by email, then
+the password, whose verification costs the same whether or not the email exists (a dummy hash is
+checked for unknown ones). A hash not made with the current method (the previous backend's
+bcrypt, an older Werkzeug method), or of the password as typed before Unicode normalization, is
+replaced on success. Only then is `is_active` looked at, so
+an inactive account reveals itself only to someone who knows its password.
 
 Every outcome is written to the audit trail, and failures are counted for the lockout, in the
 caller's transaction; the caller commits them even though it answers with an error
-(`AuthenticationFailed`).
+(`AuthenticationFailed`, `WrongCurrentPassword`). The lockout's lease is the one write that does
+not wait for that commit (`lockout.reserve`); an attempt that ends in any other error gives it back
+at once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from __future__ import annotations
 from .. import audit
 from ..audit import actions
 from ..database import release_connection
-from ..exceptions import AccountInactive, AccountLocked, InvalidCredentials, WrongCurrentPassword
+from ..exceptions import (
+    AccountInactive,
+    AccountLocked,
+    AttemptInProgress,
+    AuthenticationFailed,
+    InvalidCredentials,
+    WrongCurrentPassword,
+)
 from ..models import User
 from ..models.types import utcnow
 from ..security import lockout
@@ -28,12 +37,26 @@ from .store import find_by_email, set_password
 
 def authenticate(email: str, password: str) -> User:
     """The user whose email and password these are, with `last_login` set; else
-    AccountLocked, InvalidCredentials or AccountInactive."""
+    AccountLocked (or AttemptInProgress), InvalidCredentials or AccountInactive."""
     try:
-        has_failures = lockout.check(email)
-    except AccountLocked:
-        audit.record(actions.LOGIN_FAILED, new={"reason": "locked"})
+        lockout.reserve(email)
+    except AccountLocked as refused:
+        audit.record(actions.LOGIN_FAILED, new={"reason": _refusal_reason(refused)})
         raise
+    try:
+        return _check_password(email, password)
+    except AuthenticationFailed:
+        raise  # recorded (and the lease released) in the caller's transaction, which commits
+    except BaseException:
+        lockout.release(email)
+        raise
+
+
+def _refusal_reason(refused: AccountLocked) -> str:
+    return "in_progress" if isinstance(refused, AttemptInProgress) else "locked"
+
+
+def _check_password(email: str, password: str) -> User:
     user = find_by_email(email)
     release_connection()  # no connection is held through the ~150 ms of hashing
     if user is None:
@@ -44,8 +67,7 @@ def authenticate(email: str, password: str) -> User:
         _failed(email, user, "wrong_password")
     if verification.rehash:  # another method, or a hash of the password before normalization
         user.password_hash = hash_password(password)
-    if has_failures:
-        lockout.clear(email)
+    lockout.clear(email)  # the failures, and the lease
     if not user.is_active:
         audit.record(actions.LOGIN_FAILED, entity_id=user.id, new={"reason": "inactive"})
         raise AccountInactive()
@@ -65,9 +87,37 @@ def _failed(email: str, user: User | None, reason: str):
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """A password change must prove the current password; then every session of the user ends."""
+    """A password change must prove the current password; then every session of the user ends.
+
+    The proof is a password check like a login's: it waits for the account's lockout and lease,
+    and a wrong current password counts as a failure (WrongCurrentPassword, or AccountLocked
+    when it starts a wait), which the caller commits before answering.
+    """
     release_connection()
-    if not verify_password(current_password, user.password_hash):
-        raise WrongCurrentPassword()
-    set_password(user, new_password)
+    try:
+        lockout.reserve(user.email)
+    except AccountLocked as refused:
+        audit.record(
+            actions.PASSWORD_CHANGE_FAILED, actor_id=user.id, entity_id=user.id,
+            new={"reason": _refusal_reason(refused)},
+        )
+        raise
+    try:
+        proven = verify_password(current_password, user.password_hash)
+        if not proven:
+            wait = lockout.record_failure(user.email)
+            audit.record(
+                actions.PASSWORD_CHANGE_FAILED, actor_id=user.id, entity_id=user.id,
+                new={"reason": "wrong_current_password"},
+            )
+            if wait:
+                audit.record(actions.ACCOUNT_LOCKED, entity_id=user.id, new={"seconds": wait})
+            raise WrongCurrentPassword()
+        set_password(user, new_password)  # hashes before any write: no connection held
+        lockout.clear(user.email)
+    except WrongCurrentPassword:
+        raise
+    except BaseException:
+        lockout.release(user.email)  # e.g. a weak new password: the request rolls back
+        raise
     audit.record(actions.PASSWORD_CHANGE, actor_id=user.id, entity_id=user.id)

@@ -13,6 +13,7 @@ ACCOUNT_LOCKED = "account_locked"
 REGISTER = "register"
 PROFILE_UPDATE = "profile_update"
 PASSWORD_CHANGE = "password_change"
+PASSWORD_CHANGE_FAILED = "password_change_failed"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"
 PASSWORD_RESET = "password_reset"
 REFRESH_TOKEN_REUSE = "refresh_token_reuse"
@@ -42,6 +43,7 @@ LEVEL = {
     REGISTER: SUCCESS,
     PROFILE_UPDATE: INFO,
     PASSWORD_CHANGE: SUCCESS,
+    PASSWORD_CHANGE_FAILED: WARNING,
     PASSWORD_RESET_REQUESTED: INFO,
     PASSWORD_RESET: SUCCESS,
     REFRESH_TOKEN_REUSE: ERROR,

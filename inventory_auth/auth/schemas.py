@@ -14,7 +14,15 @@ from ..models.user import (
     PROGRAM_MAX,
 )
 from ..roles import ROLES
-from ..web.fields import Email, RequestSchema, Text, length, optional_text, required_text
+from ..web.fields import (
+    Email,
+    RequestSchema,
+    Text,
+    length,
+    optional_text,
+    optional_web_url,
+    required_text,
+)
 from ..web.messages import INVALID_ROLE
 
 PASSWORD_MIN = 8
@@ -49,7 +57,7 @@ class RegisterSchema(RequestSchema):
     phone = optional_text(PHONE_MAX)
     program = optional_text(PROGRAM_MAX)
     ficha = optional_text(FICHA_MAX)
-    avatar_url = optional_text(AVATAR_URL_MAX)
+    avatar_url = optional_web_url(AVATAR_URL_MAX)
 
 
 class ProfileUpdateSchema(RequestSchema):
@@ -60,7 +68,7 @@ class ProfileUpdateSchema(RequestSchema):
     phone = optional_text(PHONE_MAX)
     program = optional_text(PROGRAM_MAX)
     ficha = optional_text(FICHA_MAX)
-    avatar_url = optional_text(AVATAR_URL_MAX)
+    avatar_url = optional_web_url(AVATAR_URL_MAX)
 
 
 class PasswordChangeSchema(RequestSchema):

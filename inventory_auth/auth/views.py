@@ -12,8 +12,9 @@ from flask import current_app
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from .. import accounts, sessions
-from ..exceptions import AuthenticationFailed, RefreshTokenReused
+from ..exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
 from ..extensions import db, limiter
+from ..security import lockout
 from ..security.hash_bulkhead import bounded
 from ..web import messages
 from . import bp
@@ -42,13 +43,14 @@ def configured_limit(name):
 @bounded  # hashes a password: at most so many at once per worker
 def login(credentials):
     """Cambia correo y contraseña por un token de acceso y un token de renovación."""
-    try:
-        user = accounts.authenticate(credentials["email"], credentials["password"])
-    except AuthenticationFailed:
+    with lockout.lease_given_back_on_error(credentials["email"]):
+        try:
+            user = accounts.authenticate(credentials["email"], credentials["password"])
+        except AuthenticationFailed:
+            db.session.commit()  # the failure counts toward the lockout, and is audited
+            raise
+        tokens = sessions.start(user)
         db.session.commit()
-        raise
-    tokens = sessions.start(user)
-    db.session.commit()
     return {**tokens, "user": user}
 
 
@@ -112,9 +114,10 @@ def update_me(changes):
 
 
 @bp.post("/me/change-password")
+@limiter.limit(configured_limit("CHANGE_PASSWORD_RATE_LIMIT"))
 @jwt_required()
 @bp.bearer
-@bp.errors(400, 404, 503)
+@bp.errors(400, 404, 429, 503)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
 @bounded  # hashes a password: at most so many at once per worker
@@ -125,9 +128,14 @@ def change_password(data):
     dejan de servir), y abre una sesión nueva cuyo par de tokens devuelve.
     """
     user = accounts.get_user(current_user.id)
-    accounts.change_password(user, data["current_password"], data["new_password"])
-    tokens = sessions.start(user)
-    db.session.commit()
+    with lockout.lease_given_back_on_error(user.email):
+        try:
+            accounts.change_password(user, data["current_password"], data["new_password"])
+        except (WrongCurrentPassword, AuthenticationFailed):
+            db.session.commit()  # the failure counts toward the account's lockout
+            raise
+        tokens = sessions.start(user)
+        db.session.commit()
     return {"message": messages.PASSWORD_CHANGED, **tokens}
 
 

@@ -1,12 +1,16 @@
 """The audit trail's origin for a command: no address, the command line as the client
-(`flask users set-role`), no acting user (an operator at the server's shell)."""
+(`flask users set-role`), no acting user (an operator at the server's shell). Before any
+subcommand runs, the group says what it acts on (`target.py`); a database or Redis it cannot use
+is one line (`failures.py`)."""
 
 from __future__ import annotations
 
 import click
+from flask.cli import ScriptInfo
 
 from .. import audit
 from .failures import one_line_errors
+from .target import announce
 
 
 class AuditedGroup(click.Group):
@@ -21,6 +25,8 @@ class AuditedGroup(click.Group):
         token = audit.set_origin(audit.Origin(user_agent=f"flask {ctx.info_name}"))
         try:
             with one_line_errors():
+                if not _asks_for_help(ctx):
+                    announce(ctx.ensure_object(ScriptInfo).load_app())
                 return super().invoke(ctx)
         finally:
             audit.reset(token)
@@ -30,3 +36,8 @@ class AuditedGroup(click.Group):
         if command is not None:
             audit.set_origin(audit.Origin(user_agent=f"flask {ctx.info_name} {command.name}"))
         return name, command, rest
+
+
+def _asks_for_help(ctx: click.Context) -> bool:
+    """`flask users create --help`: the subcommand's arguments are still in `ctx.args` here."""
+    return any(arg in ("--help", "-h") for arg in ctx.args)

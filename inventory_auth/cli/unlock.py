@@ -26,7 +26,7 @@ def _plural(count: int, word: str) -> str:
 
 def unlock_account(address: str, user: User | None) -> list[str]:
     """Clear the counter of `address` (commits) and say what was cleared, one fact per line."""
-    cleared = lockout.clear(address)
+    cleared = lockout.forget(address)
     audit.record(  # the operator acted, even when there was nothing to clear
         actions.USER_UNLOCK,
         entity_id=user.id if user is not None else None,

@@ -7,6 +7,16 @@ so an attacker can add at most one failure per wait. A success clears the count;
 `LOCKOUT_RESET_SECONDS` without failures, or an operator (`flask users unlock`). The caller
 commits; a failed login commits its failure before answering.
 
+At most one password check per account runs at a time, on every worker and instance together:
+`reserve` takes the account's lease (`attempt_until`, `ATTEMPT_LEASE_SECONDS` ahead) before the
+hash, in one atomic upsert on its own short transaction (visible to every worker at once, not at
+the request's commit), only if no lease is running and the account does not wait. The failure or
+success the attempt records releases the lease in the caller's transaction, so the next attempt
+sees the count this one left. A concurrent attempt for the same account is refused at once
+(`AttemptInProgress`: 429, not counted as a failure). A burst therefore checks passwords one
+after another and can never check more than `LOCKOUT_THRESHOLD` before the wait starts. A lease
+whose worker died runs out by itself.
+
 Counters live in the database, which every worker and instance shares. They are keyed by an HMAC
 of the normalized email: unknown emails lock exactly like real ones, so the lockout reveals
 nothing, and no address a stranger typed is stored in clear.
@@ -16,18 +26,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
-from ..exceptions import AccountLocked
+from ..database import own_transaction
+from ..exceptions import AccountLocked, AttemptInProgress, DomainError
 from ..extensions import db
 from ..models import LoginFailure
 from ..models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# Longer than a password check takes even on a saturated worker (16 threads sharing the GIL
+# through ~150 ms hashes: ~2.5 s), short enough that a worker killed mid-check blocks its
+# account only briefly.
+ATTEMPT_LEASE_SECONDS = 10
 
 
 def account_key(email: str) -> str:
@@ -44,18 +66,94 @@ def wait_seconds(failures: int) -> int:
     return min(config["LOCKOUT_BASE_SECONDS"] * 2 ** min(over, 30), config["LOCKOUT_MAX_SECONDS"])
 
 
-def check(email: str) -> bool:
-    """Raise `AccountLocked` while the account waits. True when it has failures on record."""
-    row = db.session.execute(
-        select(LoginFailure.locked_until).where(LoginFailure.account_key == account_key(email))
-    ).first()
-    if row is None:
-        return False
-    if row.locked_until is not None:
-        remaining = math.ceil((row.locked_until - utcnow()).total_seconds())
-        if remaining > 0:
-            raise AccountLocked(remaining)
-    return True
+def _remaining(until, now) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _reserve_statement(dialect_name: str):
+    """INSERT the lease, or take it ON CONFLICT only if none runs and the account does not wait:
+    built once per dialect (with bound parameters `key`, `now`, `lease`), as it runs on every
+    login."""
+    statement = _RESERVE.get(dialect_name)
+    if statement is None:
+        table = LoginFailure.__table__
+        now = bindparam("now", type_=table.c.attempt_until.type)
+        lease = bindparam("lease", type_=table.c.attempt_until.type)
+        statement = (
+            _insert(dialect_name)
+            .values(account_key=bindparam("key"), failures=0, last_failure_at=now, attempt_until=lease)
+            .on_conflict_do_update(
+                index_elements=[table.c.account_key],
+                set_={"attempt_until": lease},
+                where=(table.c.attempt_until.is_(None) | (table.c.attempt_until <= now))
+                & (table.c.locked_until.is_(None) | (table.c.locked_until <= now)),
+            )
+            .returning(table.c.account_key)
+        )
+        _RESERVE[dialect_name] = statement
+    return statement
+
+
+_RESERVE: dict = {}
+
+
+def reserve(email: str) -> None:
+    """Take the account's lease before checking a password, on a short transaction of its own.
+
+    Raises `AccountLocked` while the account waits and `AttemptInProgress` while another check
+    for it runs. The caller must then record the outcome (`record_failure` or `clear`, which
+    release the lease with its commit) or `release` it.
+    """
+    key = account_key(email)
+    now = utcnow()
+    lease = now + timedelta(seconds=ATTEMPT_LEASE_SECONDS)
+    table = LoginFailure.__table__
+    with own_transaction() as connection:
+        statement = _reserve_statement(connection.dialect.name)
+        if connection.execute(statement, {"key": key, "now": now, "lease": lease}).first():
+            return
+        locked_until = connection.execute(
+            select(table.c.locked_until).where(table.c.account_key == key)
+        ).scalar()
+    if locked_until is not None and locked_until > now:
+        raise AccountLocked(_remaining(locked_until, now))
+    # Another check runs (or ended between the two statements): it takes a fraction of a second,
+    # whatever is left of its lease.
+    raise AttemptInProgress(1)
+
+
+def release(email: str) -> None:
+    """Give the lease back without recording anything: the attempt ended in an error (a weak new
+    password, a database or Redis failure) and its request changes nothing.
+
+    The request's transaction is rolled back first (its writes, such as `clear`, hold the
+    account's row, which the release must update), then the lease is released on a short
+    transaction of its own. If the database cannot take it either, the lease runs out by itself.
+    """
+    db.session.rollback()
+    try:
+        with own_transaction() as connection:
+            connection.execute(
+                update(LoginFailure.__table__)
+                .where(LoginFailure.__table__.c.account_key == account_key(email))
+                .values(attempt_until=None)
+            )
+    except SQLAlchemyError as error:
+        log.warning("lockout lease not released (it expires by itself): %s", type(error).__name__)
+
+
+@contextmanager
+def lease_given_back_on_error(email: str) -> Iterator[None]:
+    """Around a password check and the commit that records it: if anything but the domain's own
+    refusal ends it (the commit fails, a session cannot start...), give the lease back at once
+    instead of leaving the account refused until the lease runs out."""
+    try:
+        yield
+    except DomainError:
+        raise  # recorded and committed by the caller, which released the lease with it
+    except BaseException:
+        release(email)
+        raise
 
 
 def _insert(dialect_name):
@@ -63,8 +161,8 @@ def _insert(dialect_name):
 
 
 def record_failure(email: str) -> int:
-    """Count one more consecutive failure (atomically: concurrent failures all count); the seconds
-    of the wait it starts (0: none)."""
+    """Count one more consecutive failure (atomically: concurrent failures all count) and release
+    the account's lease; the seconds of the wait it starts (0: none)."""
     key = account_key(email)
     now = utcnow()
     quiet_since = now - timedelta(seconds=current_app.config["LOCKOUT_RESET_SECONDS"])
@@ -78,6 +176,7 @@ def record_failure(email: str) -> int:
                     (LoginFailure.last_failure_at < quiet_since, 1), else_=LoginFailure.failures + 1
                 ),
                 "last_failure_at": now,
+                "attempt_until": None,
             },
         )
         .returning(LoginFailure.failures)
@@ -93,6 +192,20 @@ def record_failure(email: str) -> int:
     return wait
 
 
+# Built once: it runs on every successful login (a Core statement, no ORM bookkeeping).
+_CLEAR = (
+    delete(LoginFailure.__table__)
+    .where(LoginFailure.__table__.c.account_key == bindparam("key"))
+    .returning(LoginFailure.__table__.c.failures)
+)
+
+
+def clear(email: str) -> bool:
+    """Forget an account's failures and its lease. True if there were failures."""
+    failures = db.session.execute(_CLEAR, {"key": account_key(email)}).scalar()
+    return bool(failures)
+
+
 @dataclass(frozen=True)
 class Cleared:
     """What `clear` forgot: the consecutive failures on record, the seconds left of a running wait
@@ -103,8 +216,8 @@ class Cleared:
     quiet: bool
 
 
-def clear(email: str) -> Cleared | None:
-    """Forget an account's failures: what was on record, or None if nothing was."""
+def forget(email: str) -> Cleared | None:
+    """Forget an account's failures, for an operator: what was on record, or None if nothing was."""
     key = account_key(email)
     row = db.session.execute(
         select(LoginFailure.failures, LoginFailure.last_failure_at, LoginFailure.locked_until)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from .. import audit
 from ..audit import actions
@@ -33,9 +33,12 @@ def _expiry(now, created_at):
 def start(user: User) -> dict:
     """Open a session for `user` and return its first token pair.
 
-    The user's dead sessions (revoked or expired) are deleted on the way, so they do not pile up.
+    The user's dead sessions (revoked or expired) are deleted on the way, so they do not pile up,
+    and beyond `SESSION_MAX_PER_USER` live sessions the oldest end (through `end_sessions`, so
+    every worker and instance learns it).
     """
     prune(user)
+    end_beyond_cap(user)
     now = utcnow()
     session = AuthSession(
         id=uuid.uuid4(),
@@ -47,6 +50,31 @@ def start(user: User) -> dict:
     )
     db.session.add(session)
     return token_pair(user, session)
+
+
+# Built once (it runs on every login): the user's live sessions, newest first, past `keep`.
+_BEYOND_CAP = (
+    select(AuthSession.__table__.c.id)
+    .where(
+        AuthSession.__table__.c.user_id == bindparam("user_id"),
+        AuthSession.__table__.c.revoked_at.is_(None),
+    )
+    .order_by(AuthSession.__table__.c.created_at.desc(), AuthSession.__table__.c.id)
+    .offset(bindparam("keep"))
+)
+
+
+def end_beyond_cap(user: User) -> list[uuid.UUID]:
+    """Make room for one more session: end the user's oldest live ones beyond the cap, less one.
+
+    Call after `prune(user)`, which leaves only live sessions. Concurrent logins of one account
+    run one at a time (the lockout's lease), so the cap holds under a burst too.
+    """
+    keep = current_app.config["SESSION_MAX_PER_USER"] - 1
+    oldest = db.session.scalars(_BEYOND_CAP, {"user_id": user.id, "keep": keep}).all()
+    if not oldest:
+        return []
+    return end_sessions(AuthSession.id.in_(oldest), reason="session_limit")
 
 
 def refresh(refresh_token: str) -> dict:

@@ -88,6 +88,11 @@ def _weak_password(error: domain.WeakPassword) -> ApiError:
     return ValidationFailed(errors={error.field: texts})
 
 
+def _in_progress(error: domain.AttemptInProgress) -> ApiError:
+    seconds = error.retry_after
+    return TooManyRequests(messages.ATTEMPT_IN_PROGRESS, headers={"Retry-After": str(seconds)})
+
+
 def _locked(error: domain.AccountLocked) -> ApiError:
     seconds = error.retry_after
     return TooManyRequests(messages.locked_out(seconds), headers={"Retry-After": str(seconds)})
@@ -103,6 +108,7 @@ DOMAIN_ERRORS = [
     (domain.LastAdminGeneral, lambda e: Conflict(messages.LAST_ADMIN_GENERAL)),
     (domain.InvalidCredentials, lambda e: Unauthorized(messages.INVALID_CREDENTIALS)),
     (domain.AccountInactive, lambda e: Forbidden(messages.INACTIVE_ACCOUNT)),
+    (domain.AttemptInProgress, _in_progress),
     (domain.AccountLocked, _locked),
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
     (domain.InvalidToken, lambda e: Unauthorized()),

@@ -6,12 +6,15 @@ client can see comes from the Spanish catalog (`web/messages.py`).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import RAISE, Schema, fields, validate
 
 from .messages import (
     FIELD_MESSAGES,
     INVALID_EMAIL,
+    INVALID_WEB_URL,
     LENGTH_AT_MOST,
     LENGTH_BETWEEN,
     NOT_AN_OBJECT,
@@ -101,3 +104,32 @@ def required_text(maximum: int):
 
 def optional_text(maximum: int):
     return OptionalText(allow_none=True, validate=length(maximum))
+
+
+class OptionalWebUrl(OptionalText):
+    """An optional absolute http(s) URL with a host (an avatar): never `javascript:`, `data:` or
+    a relative path, which a client would put in a link or an image as is."""
+
+    default_error_messages = {"invalid_web_url": INVALID_WEB_URL}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        url = super()._deserialize(value, attr, data, **kwargs)
+        if url is not None and not is_web_url(url):
+            raise self.make_error("invalid_web_url")
+        return url
+
+
+def is_web_url(text: str) -> bool:
+    if any(character.isspace() or ord(character) < 32 for character in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        parts.port  # noqa: B018  (a malformed port raises ValueError)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(hostname)
+
+
+def optional_web_url(maximum: int):
+    return OptionalWebUrl(allow_none=True, validate=length(maximum))

@@ -66,6 +66,7 @@ INTEGER_AT_LEAST = "Debe ser un número entero mayor o igual que {min}."
 INTEGER_BETWEEN = "Debe ser un número entero entre {min} y {max}."
 RANGE_BETWEEN = "Debe estar entre {min} y {max}."
 INVALID_DATE = "Fecha inválida; use el formato ISO 8601 (AAAA-MM-DD o AAAA-MM-DDTHH:MM:SS)."
+INVALID_WEB_URL = "Debe ser una dirección web completa que empiece por http:// o https://."
 
 # Health checks
 DATABASE_DOWN = "La base de datos no responde"
@@ -86,6 +87,11 @@ HTTP_DETAILS = {
     500: "Error interno del servidor",
     503: "Servicio no disponible temporalmente; intente de nuevo en unos segundos",
 }
+
+
+ATTEMPT_IN_PROGRESS = (
+    "Ya se está verificando una contraseña de esta cuenta. Intente de nuevo en un momento."
+)
 
 
 def locked_out(seconds: int) -> str:

@@ -7,16 +7,16 @@ for tokens of the previous backend, while `LEGACY_TOKENS_UNTIL` lets them in (do
 "Tokens and their lifetime"). On an adopted `users` table it is one new nullable column, which the
 downgrade removes, so the table is given back as it was.
 
-Revision ID: 0007
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
