@@ -1,7 +1,5 @@
 """A user holds at most SESSION_MAX_PER_USER live sessions: a login beyond it ends the oldest."""
 
-import os
-
 import pytest
 import sqlalchemy as sa
 
@@ -10,8 +8,6 @@ from inventory_auth.extensions import db
 from inventory_auth.models import AuthSession
 
 from helpers import Accounts, bearer
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 def live_sessions(app):
