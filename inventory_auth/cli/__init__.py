@@ -1,7 +1,10 @@
 """Command-line tools for administrators: `flask users ...`, `flask sessions ...`."""
 
+from .reset import reset_link
 from .sessions import sessions_group
 from .users import users
+
+users.add_command(reset_link)
 
 
 def register_commands(app):

@@ -29,6 +29,8 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "that email is already registered"
     if isinstance(error, domain.UserNotFound):
         return "no such user"
+    if isinstance(error, domain.ResetTokenInvalid):
+        return "the reset link is not valid or has expired"
     if isinstance(error, domain.DependencyUnavailable):
         return "a service the change depends on (Redis) cannot be reached; nothing was changed"
     return type(error).__name__

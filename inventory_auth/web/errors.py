@@ -99,6 +99,7 @@ DOMAIN_ERRORS = [
     (domain.AccountInactive, lambda e: Forbidden(messages.INACTIVE_ACCOUNT)),
     (domain.AccountLocked, _locked),
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
+    (domain.ResetTokenInvalid, lambda e: BadRequest(messages.RESET_TOKEN_INVALID)),
     (domain.InvalidToken, lambda e: Unauthorized()),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
 ]
