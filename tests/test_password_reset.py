@@ -9,6 +9,7 @@ import json
 import re
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -21,7 +22,7 @@ from inventory_auth.extensions import db
 from inventory_auth.models import AuditLog, PasswordResetToken
 from inventory_auth.models.types import utcnow
 
-from helpers import PASSWORD, Accounts, bearer
+from helpers import PASSWORD, Accounts, bearer, using_postgres
 
 REQUEST = "/api/auth/password-reset/request"
 CONFIRM = "/api/auth/password-reset/confirm"
@@ -409,3 +410,18 @@ def test_reset_link_refuses_a_deactivated_user(app, runner, create_user):
     assert "is deactivated" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PasswordResetToken)) == 0
+
+
+@pytest.mark.skipif(not using_postgres(), reason="concurrent writers need PostgreSQL")
+def test_concurrent_confirms_of_one_link_succeed_once(app, runner, create_user):
+    user = create_user()
+    link = runner.invoke(args=["users", "reset-link", user["email"]]).stdout.strip().splitlines()[-1]
+    token = unquote(link.rsplit("token=", 1)[1])
+
+    def use(n):
+        return confirm(app.test_client(), token, f"Frase concurrente del almacén {n} bis").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(use, range(8)))
+    assert sorted(statuses) == [200] + [400] * 7
+    assert len(audit_rows(app, "password_reset")) == 1
