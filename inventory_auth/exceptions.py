@@ -77,6 +77,11 @@ class WrongCurrentPassword(DomainError):
     """A password change whose current password did not verify."""
 
 
+class ResetTokenInvalid(DomainError):
+    """A password reset token that is unknown, used, expired, superseded by a newer one, or whose
+    user has been deactivated: all alike, so the answer tells nothing about which."""
+
+
 # Tokens and sessions
 class InvalidToken(DomainError):
     """Expired, forged, of the wrong type, revoked, or naming a session that ended."""

@@ -4,4 +4,4 @@ from ..web.blueprint import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Autenticación y cuenta propia")
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import password_reset, views  # noqa: E402,F401  (register the routes on bp)

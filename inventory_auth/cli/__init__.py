@@ -2,8 +2,11 @@
 
 from . import failures
 from .audit import audit_group
+from .reset import reset_link
 from .sessions import sessions_group
 from .users import users
+
+users.add_command(reset_link)
 
 
 def register_commands(app):

@@ -33,6 +33,8 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "no such user"
     if isinstance(error, domain.LastAdminGeneral):
         return "this is the last active admin_general; give another account that role first"
+    if isinstance(error, domain.ResetTokenInvalid):
+        return "the reset link is not valid or has expired"
     if isinstance(error, domain.DependencyUnavailable):
         return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__

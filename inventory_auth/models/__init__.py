@@ -3,9 +3,10 @@
 from .audit_log import AuditLog
 from .auth_session import AuthSession
 from .login_failure import LoginFailure
+from .password_reset_token import PasswordResetToken
 from .user import User
 
-__all__ = ["AuditLog", "AuthSession", "LoginFailure", "User", "exists_on"]
+__all__ = ["AuditLog", "AuthSession", "LoginFailure", "PasswordResetToken", "User", "exists_on"]
 
 
 def exists_on(dialect_name: str):

@@ -111,6 +111,7 @@ DOMAIN_ERRORS = [
     (domain.AttemptInProgress, _in_progress),
     (domain.AccountLocked, _locked),
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
+    (domain.ResetTokenInvalid, lambda e: BadRequest(messages.RESET_TOKEN_INVALID)),
     (domain.InvalidToken, lambda e: Unauthorized()),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
     (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),

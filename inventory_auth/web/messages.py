@@ -32,6 +32,13 @@ LAST_ADMIN_GENERAL = (
     "asigne antes ese rol a otra cuenta"
 )
 
+# Password reset by email
+PASSWORD_RESET_REQUESTED = (
+    "Si el correo está registrado, recibirá un enlace para restablecer la contraseña"
+)
+PASSWORD_RESET_DONE = "Contraseña restablecida exitosamente"
+RESET_TOKEN_INVALID = "El enlace de restablecimiento no es válido o ha expirado"
+
 # Password policy problems, by the code `security.password_policy` reports.
 PASSWORD_PROBLEMS = {
     "too_common": "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia.",

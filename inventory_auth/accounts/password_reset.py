@@ -1,0 +1,209 @@
+"""Forgotten passwords: a single-use link by email, then a new password.
+
+`request(email)` is what `POST /api/auth/password-reset/request` does. Whatever the email is (an
+active account, an inactive one, one nobody has), it runs the same statements and generates and
+hashes a token, so that neither the answer nor its time tells them apart; only for an active
+account under its per-account limit is the token stored and a message returned for the caller
+to send after its commit (the mail itself leaves on the outbox thread, off the request path).
+
+`confirm(token, new_password)` checks the token (unknown, used, expired, superseded and
+deactivated-user tokens are all `ResetTokenInvalid`), applies the password policy, sets the
+password (which ends every session of the user), clears the login lockout and marks the token
+used. Nothing here commits.
+
+Every request is audited (`password_reset_requested`, with its `outcome`): for an existing
+account its entity is the user; an unknown email is recorded without the address (as a failed
+login for an unknown email is), so that an operator sees probing without the trail storing
+addresses strangers typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from limits import parse_many
+from sqlalchemy import delete, select, update
+
+from .. import audit, mail
+from ..audit import actions
+from ..database import release_connection
+from ..exceptions import ResetTokenInvalid
+from ..extensions import db
+from ..models import PasswordResetToken, User
+from ..models.types import utcnow
+from ..security import lockout
+from .store import find_by_email, set_password
+
+TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
+# Longest token the API reads (a real one has 43 characters); longer is a 422 in the schema.
+TOKEN_MAX_LENGTH = 256
+
+# The `outcome` of a request, as the audit trail records it.
+SENT = "sent"
+ACCOUNT_LIMIT = "account_limit"
+INACTIVE = "inactive"
+UNKNOWN_EMAIL = "unknown_email"
+OPERATOR_LINK = "operator_link"
+
+
+@dataclass(frozen=True)
+class PendingMail:
+    """A reset message to send once the token it carries is committed."""
+
+    email: str
+    token: str
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh token and the digest that is stored for it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _account_limits() -> list[tuple[int, timedelta]]:
+    """`PASSWORD_RESET_ACCOUNT_LIMIT` as (messages, window) pairs."""
+    return [
+        (item.amount, timedelta(seconds=item.get_expiry()))
+        for item in parse_many(current_app.config["PASSWORD_RESET_ACCOUNT_LIMIT"])
+    ]
+
+
+def _over_account_limit(user_id: uuid.UUID, now) -> bool:
+    """Whether the account already got as many links as its limit allows, counting the links
+    stored in the database (shared by every worker and instance; a sliding window)."""
+    limits = _account_limits()
+    longest = max(window for _amount, window in limits)
+    created = db.session.scalars(
+        select(PasswordResetToken.created_at).where(
+            PasswordResetToken.user_id == user_id, PasswordResetToken.created_at > now - longest
+        )
+    ).all()
+    return any(sum(1 for at in created if at > now - window) >= amount for amount, window in limits)
+
+
+def _forget_dead_tokens(user_id: uuid.UUID, now) -> None:
+    """Delete the user's links that are past their life and out of every limit window."""
+    longest = max(window for _amount, window in _account_limits())
+    db.session.execute(
+        delete(PasswordResetToken).where(
+            PasswordResetToken.user_id == user_id,
+            PasswordResetToken.expires_at < now - longest,
+        )
+    )
+
+
+def _supersede(user_id: uuid.UUID, now) -> None:
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.user_id == user_id,
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.superseded_at.is_(None),
+        )
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _store(user: User, digest: str, now) -> None:
+    minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
+    db.session.add(
+        PasswordResetToken(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+
+
+def request(email: str) -> PendingMail | None:
+    """Handle a reset request for `email` (normalized); the message to send after the commit,
+    or None. The same statements run whatever the email is."""
+    now = utcnow()
+    token, digest = new_token()
+    user = find_by_email(email)
+    if user is None:
+        outcome = UNKNOWN_EMAIL
+    elif not user.is_active:
+        outcome = INACTIVE
+    elif _over_account_limit(user.id, now):
+        outcome = ACCOUNT_LIMIT
+    else:
+        outcome = SENT
+    if user is None or outcome == INACTIVE:
+        _over_account_limit(uuid.uuid4(), now)  # the same read as for an account
+    # A random id matches no row: the same statements run when nothing is to change.
+    target = user.id if outcome == SENT else uuid.uuid4()
+    _forget_dead_tokens(target, now)
+    _supersede(target, now)
+    if outcome == SENT:
+        _store(user, digest, now)
+    audit.record(
+        actions.PASSWORD_RESET_REQUESTED,
+        entity_id=user.id if user is not None else None,
+        new={"outcome": outcome},
+    )
+    return PendingMail(user.email, token) if outcome == SENT else None
+
+
+def send(pending: PendingMail | None) -> None:
+    """Queue the message (after the commit); returns at once whatever the SMTP server does."""
+    if pending is not None:
+        mail.send_password_reset(pending.email, pending.token)
+
+
+def issue_link(user: User) -> str:
+    """A new link for `user`, superseding the older ones, for an operator to pass on by hand
+    (`flask users reset-link`); no per-account limit applies. Audited."""
+    if not user.is_active:
+        raise ResetTokenInvalid()
+    now = utcnow()
+    token, digest = new_token()
+    _forget_dead_tokens(user.id, now)
+    _supersede(user.id, now)
+    _store(user, digest, now)
+    audit.record(actions.PASSWORD_RESET_REQUESTED, entity_id=user.id, new={"outcome": OPERATOR_LINK})
+    return mail.reset_link(token)
+
+
+def confirm(token: str, new_password: str) -> User:
+    """Set the password of the token's user; ResetTokenInvalid or WeakPassword (then nothing
+    has changed and the token still works)."""
+    now = utcnow()
+    row = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == token_digest(token))
+    )
+    if row is None or row.used_at is not None or row.superseded_at is not None or row.expires_at <= now:
+        raise ResetTokenInvalid()
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ResetTokenInvalid()
+    release_connection()  # nothing written yet: no connection held through the hashing
+    set_password(user, new_password)  # the policy first; then every session of the user ends
+    # Only one request can use a token: a concurrent one finds it used here and changes nothing.
+    used = db.session.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.id == row.id,
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.superseded_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise ResetTokenInvalid()
+    lockout.clear(user.email)
+    audit.record(actions.PASSWORD_RESET, actor_id=user.id, entity_id=user.id)
+    return user

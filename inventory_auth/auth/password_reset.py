@@ -1,0 +1,75 @@
+"""Password reset by email: `POST /api/auth/password-reset/request` and `.../confirm`.
+
+The request answers 202 with one body whatever the email is; the domain does the same work for an
+existing, an inactive and an unknown address, and the message is queued only after the commit, on
+this worker's outbox (the answer never waits for the SMTP server). Limits: per client address
+(`PASSWORD_RESET_RATE_LIMIT`, Flask-Limiter, a 429) and per account
+(`PASSWORD_RESET_ACCOUNT_LIMIT`, counted in the database, silently: an account over its limit
+gets no further message, and the caller the same 202, so the limit reveals no account).
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from ..accounts import password_reset
+from ..extensions import db, limiter
+from ..web import messages
+from ..web.fields import RequestSchema, Text, length
+from . import bp
+from .schemas import MessageSchema, email_field, new_password_field
+from .views import configured_limit
+
+
+class ResetRequestSchema(RequestSchema):
+    email = email_field()
+
+
+class ResetConfirmSchema(RequestSchema):
+    token = Text(
+        required=True,
+        validate=length(password_reset.TOKEN_MAX_LENGTH, 1),
+        metadata={"description": "El token del enlace recibido por correo."},
+    )
+    new_password = new_password_field()
+
+
+class ResetRequestedSchema(MessageSchema):
+    message = fields.String(required=True, metadata={"example": messages.PASSWORD_RESET_REQUESTED})
+
+
+class ResetDoneSchema(MessageSchema):
+    message = fields.String(required=True, metadata={"example": messages.PASSWORD_RESET_DONE})
+
+
+@bp.post("/password-reset/request")
+@limiter.limit(configured_limit("PASSWORD_RESET_RATE_LIMIT"))
+@bp.errors(429, 503)
+@bp.arguments(ResetRequestSchema)
+@bp.response(202, ResetRequestedSchema)
+def request_password_reset(data):
+    """Solicitar un enlace para restablecer la contraseña.
+
+    Responde 202 con el mismo cuerpo, y en el mismo tiempo, exista o no una cuenta activa con ese
+    correo. Si existe, se le envía un enlace de un solo uso que vence en `PASSWORD_RESET_EXPIRE`
+    minutos; una nueva solicitud invalida los enlaces anteriores.
+    """
+    pending = password_reset.request(data["email"])
+    db.session.commit()
+    password_reset.send(pending)
+    return {"message": messages.PASSWORD_RESET_REQUESTED}
+
+
+@bp.post("/password-reset/confirm")
+@bp.errors(400, 503)
+@bp.arguments(ResetConfirmSchema)
+@bp.response(200, ResetDoneSchema)
+def confirm_password_reset(data):
+    """Restablecer la contraseña con el token del enlace recibido por correo.
+
+    Cierra todas las sesiones del usuario y levanta el bloqueo por intentos fallidos. Un token
+    desconocido, ya usado, vencido o reemplazado por uno más reciente recibe 400.
+    """
+    password_reset.confirm(data["token"], data["new_password"])
+    db.session.commit()
+    return {"message": messages.PASSWORD_RESET_DONE}

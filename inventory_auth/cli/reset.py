@@ -1,0 +1,35 @@
+"""`flask users reset-link EMAIL`: a password reset link for an operator to pass on by hand.
+
+For when mail is down or a user cannot receive it. The link is the one a message would carry
+(`PASSWORD_RESET_URL`), single use, valid `PASSWORD_RESET_EXPIRE` minutes; it supersedes the
+user's earlier links, and is audited. It is printed on standard output only.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..accounts import password_reset
+from ..extensions import db
+from .errors import fail
+from .users import _user
+
+
+@click.command("reset-link")
+@click.argument("email")
+@with_appcontext
+def reset_link(email):
+    """Print a single-use password reset link for a user (when mail is down)."""
+    user = _user(email)
+    if not user.is_active:
+        fail(f"{user.email} is deactivated; activate it first (flask users activate)")
+    link = password_reset.issue_link(user)
+    db.session.commit()
+    minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
+    click.echo(link)
+    click.echo(
+        f"single-use link for {user.email}, valid {minutes} minute(s); earlier links no longer work",
+        err=True,
+    )
