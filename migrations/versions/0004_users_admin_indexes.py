@@ -27,6 +27,7 @@ BTREE_INDEXES = (
     ("ix_users_active_created_at", ["is_active", "created_at", "id"]),
 )
 TRIGRAM_COLUMNS = ("first_name", "last_name", "email")
+CREATED_HERE = "created by inventory_auth (migration 0004)"
 
 
 def upgrade():
@@ -34,7 +35,11 @@ def upgrade():
         op.create_index(name, "users", columns)
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    bind = op.get_bind()
+    if bind.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").first() is None:
+        op.execute("CREATE EXTENSION pg_trgm")
+        # Marked, so that the downgrade removes the extension only if this revision created it.
+        op.execute(f"COMMENT ON EXTENSION pg_trgm IS '{CREATED_HERE}'")
     for column in TRIGRAM_COLUMNS:
         op.execute(
             f"CREATE INDEX IF NOT EXISTS ix_users_{column}_trgm ON users USING gin ({column} gin_trgm_ops)"
@@ -45,6 +50,12 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         for column in TRIGRAM_COLUMNS:
             op.execute(f"DROP INDEX IF EXISTS ix_users_{column}_trgm")
-        # The pg_trgm extension stays: other objects of the database may use it.
+        # The extension goes only if this revision created it and nothing else uses it since.
+        bind = op.get_bind()
+        created_here = bind.exec_driver_sql(
+            "SELECT obj_description(oid, 'pg_extension') FROM pg_extension WHERE extname = 'pg_trgm'"
+        ).scalar()
+        if created_here == CREATED_HERE:
+            op.execute("DROP EXTENSION IF EXISTS pg_trgm RESTRICT")
     for name, _columns in BTREE_INDEXES:
         op.drop_index(name, table_name="users")
