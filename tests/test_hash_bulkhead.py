@@ -116,6 +116,9 @@ def test_register_and_change_password_are_bounded_too(make_app, held_hashes):
         changed = client.post("/api/auth/me/change-password", headers=bearer(token),
                               json={"current_password": PASSWORD, "new_password": "Otra clave muy propia 93"})
         assert changed.status_code == 503
+        reset = client.post("/api/auth/password-reset/confirm",
+                            json={"token": "x" * 43, "new_password": "Otra clave muy propia 93"})
+        assert reset.status_code == 503
     finally:
         release.set()
         holder.join(10)

@@ -14,6 +14,7 @@ from marshmallow import fields
 
 from ..accounts import password_reset
 from ..extensions import db, limiter
+from ..security.hash_bulkhead import bounded
 from ..web import messages
 from ..web.fields import RequestSchema, Text, length
 from . import bp
@@ -64,6 +65,7 @@ def request_password_reset(data):
 @bp.errors(400, 503)
 @bp.arguments(ResetConfirmSchema)
 @bp.response(200, ResetDoneSchema)
+@bounded  # hashes a password: at most so many at once per worker
 def confirm_password_reset(data):
     """Restablecer la contraseña con el token del enlace recibido por correo.
 
