@@ -70,3 +70,15 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             event.listen(db.engine, "checkin", _restore_transactions)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its `%`, `_` and escape character taken literally
+    (use it with `escape=LIKE_ESCAPE`): the search boxes of the admin screens are substring
+    matches, and a student named `ana_maria` is searched for as typed."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return f"%{text}%"

@@ -26,6 +26,7 @@ from sqlalchemy import and_, func, or_, select
 
 from .. import audit, sessions
 from ..audit import actions
+from ..database import LIKE_ESCAPE, like_pattern
 from ..exceptions import LastAdminGeneral, UserNotFound
 from ..extensions import db
 from ..models import User
@@ -37,7 +38,6 @@ from .store import set_password as _set_password
 # The fields PUT /api/users/{id} may change, besides `role` and `is_active`.
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "program", "ficha", "avatar_url", "environment_id")
 RECENT_DAYS = 7
-LIKE_ESCAPE = "\\"
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -65,11 +65,6 @@ class Filters:
     created_before: datetime | None = None  # exclusive
 
 
-def like_pattern(text: str) -> str:
-    """`%text%` with the text's own `%`, `_` and escape character taken literally."""
-    for special in (LIKE_ESCAPE, "%", "_"):
-        text = text.replace(special, LIKE_ESCAPE + special)
-    return f"%{text}%"
 
 
 def _conditions(filters: Filters) -> list:
@@ -239,5 +234,5 @@ def end_sessions(user_id) -> int:
 
 __all__ = [
     "Filters", "PROFILE_FIELDS", "activate", "create", "deactivate", "end_sessions",
-    "get", "like_pattern", "list_users", "set_password", "set_role", "stats", "update",
+    "get", "list_users", "set_password", "set_role", "stats", "update",
 ]

@@ -14,13 +14,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, func, literal, or_, select
 
+from ..database import LIKE_ESCAPE, like_pattern
 from ..extensions import db
 from ..models import AuditLog, User
 from ..models.types import utcnow
 from . import actions
 
 TOP = 10
-LIKE_ESCAPE = "\\"
 
 _full_name = User.first_name + literal(" ") + User.last_name
 
@@ -40,11 +40,6 @@ class LogFilter:
     search: str | None = None
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its `%`, `_` and `\\` taken literally."""
-    for special in (LIKE_ESCAPE, "%", "_"):
-        text = text.replace(special, LIKE_ESCAPE + special)
-    return f"%{text}%"
 
 
 def _conditions(where: LogFilter) -> list:
