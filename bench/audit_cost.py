@@ -25,10 +25,9 @@ import statistics
 import time
 
 from sqlalchemy import event
-from werkzeug.test import EnvironBuilder
 
 from . import database
-from .inprocess import EMAIL, PASSWORD
+from .inprocess import EMAIL, PASSWORD, post_json
 
 DATABASE = "inventory_auth_audit_cost"
 PRODUCTION_HASH = "pbkdf2:sha256:600000"
@@ -55,15 +54,9 @@ def login_caller(app):
     body = json.dumps({"email": EMAIL, "password": PASSWORD}).encode()
 
     def call() -> None:
-        environ = EnvironBuilder(
-            path="/api/auth/login", method="POST", data=body, content_type="application/json"
-        ).get_environ()
-        statuses = []
-        answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: statuses.append(status))
-        b"".join(answer)
-        answer.close()
-        if not statuses[0].startswith("200"):
-            raise RuntimeError(f"login answered {statuses[0]}")
+        status = post_json(app, "/api/auth/login", body)
+        if not status.startswith("200"):
+            raise RuntimeError(f"login answered {status}")
 
     return call
 

@@ -67,6 +67,17 @@ def signed_in_token(app) -> str:
     return login.get_json()["access_token"]
 
 
+def post_json(app, path: str, body: bytes) -> str:
+    """POST `body` to `path` straight through the WSGI app (no test client); the status line."""
+    builder = EnvironBuilder(path=path, method="POST", data=body, content_type="application/json")
+    environ = builder.get_environ()
+    statuses = []
+    answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(answer)
+    answer.close()
+    return statuses[0]
+
+
 def caller(app, token: str):
     environ = EnvironBuilder(path="/api/auth/me", headers={"Authorization": f"Bearer {token}"}).get_environ()
 
@@ -92,16 +103,9 @@ def login_caller(app, users: int):
     cursor = iter(range(10**12))
 
     def call() -> None:
-        body = bodies[next(cursor) % len(bodies)]
-        environ = EnvironBuilder(
-            path="/api/auth/login", method="POST", data=body, content_type="application/json"
-        ).get_environ()
-        statuses = []
-        answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: statuses.append(status))
-        b"".join(answer)
-        answer.close()
-        if not statuses[0].startswith("200"):
-            raise RuntimeError(f"POST /login answered {statuses[0]}")
+        status = post_json(app, "/api/auth/login", bodies[next(cursor) % len(bodies)])
+        if not status.startswith("200"):
+            raise RuntimeError(f"POST /login answered {status}")
 
     return call
 

@@ -127,3 +127,25 @@ def create_user(app):
 
     return create
 
+
+@pytest.fixture
+def hash_checks(monkeypatch):
+    """Every password hash check made, as (algorithm, method or cost), in order."""
+    import bcrypt
+
+    from inventory_auth.security import passwords
+
+    made = []
+    real_werkzeug, real_bcrypt = passwords.check_password_hash, bcrypt.checkpw
+
+    def werkzeug_check(stored, password):
+        made.append(("werkzeug", stored.split("$", 1)[0]))
+        return real_werkzeug(stored, password)
+
+    def bcrypt_check(password, stored):
+        made.append(("bcrypt", stored[:7].decode()))
+        return real_bcrypt(password, stored)
+
+    monkeypatch.setattr(passwords, "check_password_hash", werkzeug_check)
+    monkeypatch.setattr(bcrypt, "checkpw", bcrypt_check)
+    return made

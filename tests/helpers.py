@@ -12,6 +12,8 @@ import jwt
 import sqlalchemy as sa
 
 from inventory_auth.config import normalize_database_url
+from inventory_auth.extensions import db
+from inventory_auth.models import AuditLog, User
 
 # The default is written the same in README.md and docs/operations.md (tests/test_docs_agree.py).
 TEST_POSTGRES_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -135,3 +137,27 @@ def without_target(text: str) -> str:
     with on stderr (`environment X, database Y`: what it acts on, cli/target.py)."""
     lines = [line for line in text.splitlines(keepends=True) if not line.startswith("environment ")]
     return "".join(lines)
+
+
+def stored_hash(app, email: str) -> str:
+    """The password hash stored for `email`, as the database holds it."""
+    with app.app_context():
+        return db.session.scalar(sa.select(User.password_hash).where(User.email == email))
+
+
+def set_hash(app, email: str, value: str) -> None:
+    """Store `value` as the password hash of `email` (a hash another system wrote)."""
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == email).values(password_hash=value))
+        db.session.commit()
+
+
+def audit_rows(app, action=None) -> list:
+    """The audit trail's rows, oldest first (only those of `action`, when given)."""
+    with app.app_context():
+        query = sa.select(AuditLog).order_by(AuditLog.created_at, AuditLog.id)
+        if action:
+            query = query.where(AuditLog.action == action)
+        found = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return found

@@ -12,19 +12,9 @@ from sqlalchemy import event
 from inventory_auth import audit
 from inventory_auth.audit import actions
 from inventory_auth.extensions import db
-from inventory_auth.models import AuditLog, AuthSession, LoginFailure, User
+from inventory_auth.models import AuthSession, LoginFailure, User
 
-from helpers import PASSWORD, bearer
-
-
-def rows(app, action=None):
-    with app.app_context():
-        query = sa.select(AuditLog).order_by(AuditLog.created_at, AuditLog.id)
-        if action:
-            query = query.where(AuditLog.action == action)
-        found = db.session.scalars(query).all()
-        db.session.expunge_all()
-        return found
+from helpers import PASSWORD, audit_rows, bearer
 
 
 def broken(monkeypatch):
@@ -69,10 +59,10 @@ def test_login_success_and_failures_are_recorded_with_their_reason(app, client, 
                 headers={"User-Agent": "inventario-app/2.1"})
     client.post("/api/auth/login", json={"email": "nadie@sena.edu.co", "password": "otra clave mala"})
 
-    [success] = rows(app, "login")
+    [success] = audit_rows(app, "login")
     assert str(success.user_id) == user["id"] and str(success.entity_id) == user["id"]
     assert success.ip_address == "127.0.0.1"
-    wrong, unknown = rows(app, "login_failed")
+    wrong, unknown = audit_rows(app, "login_failed")
     assert wrong.new_values == {"reason": "wrong_password"} and str(wrong.entity_id) == user["id"]
     assert wrong.user_id is None and wrong.user_agent == "inventario-app/2.1"
     assert unknown.new_values == {"reason": "unknown_email"} and unknown.entity_id is None
@@ -83,38 +73,38 @@ def test_lockout_is_recorded_once_it_starts(make_app):
     client = app.test_client()
     for _ in range(3):
         client.post("/api/auth/login", json={"email": "x@sena.edu.co", "password": "mala clave 123"})
-    [locked] = rows(app, "account_locked")
+    [locked] = audit_rows(app, "account_locked")
     assert locked.new_values == {"seconds": 30}
     refused = client.post("/api/auth/login", json={"email": "x@sena.edu.co", "password": "mala"})
     assert refused.status_code == 429
-    assert rows(app, "login_failed")[-1].new_values == {"reason": "locked"}
+    assert audit_rows(app, "login_failed")[-1].new_values == {"reason": "locked"}
 
 
 def test_inactive_account_login_is_recorded(app, client, create_user):
     user = create_user(is_active=False)
     response = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD})
     assert response.status_code == 403
-    [failed] = rows(app, "login_failed")
+    [failed] = audit_rows(app, "login_failed")
     assert failed.new_values == {"reason": "inactive"} and str(failed.entity_id) == user["id"]
 
 
 def test_own_account_changes_are_recorded_with_before_and_after(app, client, accounts):
     user, token = accounts.token(phone=None)
     client.put("/api/auth/me", headers=bearer(token), json={"phone": "3001234567", "first_name": "Aprendiz"})
-    [update] = rows(app, "profile_update")
+    [update] = audit_rows(app, "profile_update")
     assert update.old_values == {"phone": None} and update.new_values == {"phone": "3001234567"}
     assert str(update.user_id) == user["id"] and update.session_id is not None
 
     new = "Otra frase de clave 99"
     body = client.post("/api/auth/me/change-password", headers=bearer(token),
                        json={"current_password": PASSWORD, "new_password": new}).get_json()
-    assert len(rows(app, "password_change")) == 1
+    assert len(audit_rows(app, "password_change")) == 1
     client.post("/api/auth/logout", headers=bearer(body["access_token"]))
-    assert len(rows(app, "logout")) == 1
+    assert len(audit_rows(app, "logout")) == 1
     token = accounts.login(user["email"], new)["access_token"]
     client.post("/api/auth/logout-all", headers=bearer(token))
-    assert len(rows(app, "logout_all")) == 1
-    [register] = rows(app, "register")
+    assert len(audit_rows(app, "logout_all")) == 1
+    [register] = audit_rows(app, "register")
     assert register.new_values["email"] == user["email"] and "password" not in register.new_values
 
 
@@ -123,19 +113,19 @@ def test_refresh_token_reuse_is_recorded(app, client, accounts):
     first = accounts.login(user["email"])["refresh_token"]
     client.post("/api/auth/refresh", json={"refresh_token": first})
     client.post("/api/auth/refresh", json={"refresh_token": first})  # within grace: same answer
-    assert rows(app, "refresh_token_reuse") == []
+    assert audit_rows(app, "refresh_token_reuse") == []
     app.config["REFRESH_REUSE_GRACE"] = app.config["REFRESH_REUSE_GRACE"] * 0
     assert client.post("/api/auth/refresh", json={"refresh_token": first}).status_code == 401
-    [reuse] = rows(app, "refresh_token_reuse")
+    [reuse] = audit_rows(app, "refresh_token_reuse")
     assert str(reuse.entity_id) == user["id"]
 
 
 def test_reading_the_profile_writes_nothing(app, client, accounts):
     _user, token = accounts.token()
-    before = len(rows(app))
+    before = len(audit_rows(app))
     for _ in range(3):
         assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
-    assert len(rows(app)) == before
+    assert len(audit_rows(app)) == before
 
 
 def test_no_row_ever_holds_a_password_hash_or_token(app, client, accounts):
@@ -148,7 +138,7 @@ def test_no_row_ever_holds_a_password_hash_or_token(app, client, accounts):
     client.post("/api/auth/refresh", json={"refresh_token": refresh})
     with app.app_context():
         stored_hash = db.session.scalar(sa.text("SELECT password_hash FROM users"))
-    found = rows(app)
+    found = audit_rows(app)
     assert {"password_change", "login", "login_failed"} <= {row.action for row in found}
     for row in found:
         text = json.dumps([row.action, row.entity_type, row.old_values, row.new_values, row.user_agent,
@@ -165,7 +155,7 @@ def test_an_admin_registration_is_recorded_as_the_admins_act(app, client, accoun
         "email": "instructora@sena.edu.co", "password": PASSWORD, "first_name": "Inés",
         "last_name": "Rojas", "role": "instructor", "phone": None, "program": None})
     assert response.status_code == 201
-    [register] = rows(app, "register")
+    [register] = audit_rows(app, "register")
     assert str(register.user_id) == admin["id"] and str(register.entity_id) == response.get_json()["id"]
     assert register.new_values["role"] == "instructor" and register.session_id is not None
 
@@ -174,14 +164,14 @@ def test_an_admin_registration_is_recorded_as_the_admins_act(app, client, accoun
 
 def test_a_profile_change_without_its_record_does_not_happen(app, client, accounts, monkeypatch):
     _user, token = accounts.token(phone=None)
-    before = len(rows(app))
+    before = len(audit_rows(app))
     with monkeypatch.context() as patched:
         broken(patched)
         response = client.put("/api/auth/me", headers=bearer(token), json={"phone": "3001234567"})
     assert response.status_code == 500
     assert response.get_json() == {"detail": "Error interno del servidor"}
     assert client.get("/api/auth/me", headers=bearer(token)).get_json()["phone"] is None
-    assert len(rows(app)) == before
+    assert len(audit_rows(app)) == before
 
 
 def test_a_login_without_its_record_does_not_happen(app, client, create_user, monkeypatch):
@@ -198,7 +188,7 @@ def test_a_login_without_its_record_does_not_happen(app, client, create_user, mo
         # No failure counted, and the attempt's lease given back (the next login is not refused).
         counters = db.session.execute(sa.select(LoginFailure.failures, LoginFailure.attempt_until)).all()
         assert all(failures == 0 and lease is None for failures, lease in counters)
-    assert rows(app) == []
+    assert audit_rows(app) == []
 
 
 def test_the_record_and_the_change_are_one_transaction(app, client, accounts):

@@ -8,13 +8,10 @@ import uuid
 
 import bcrypt
 import pytest
-import sqlalchemy as sa
 
-from inventory_auth.extensions import db
-from inventory_auth.models import User
 from inventory_auth.security import passwords
 
-from helpers import PASSWORD, bearer
+from helpers import PASSWORD, bearer, set_hash, stored_hash
 
 # NFKC changes it (a decomposed accent, a ligature, full-width digits): the raw form is hashed.
 UNNORMALIZED = "La cla\u0301ve del \ufb01cus es \uff14\uff12 siempre"
@@ -38,15 +35,8 @@ def client(bcrypt_app):
     return bcrypt_app.test_client()
 
 
-def stored_hash(app, email):
-    with app.app_context():
-        return db.session.scalar(sa.select(User.password_hash).where(User.email == email))
 
 
-def set_hash(app, email, value):
-    with app.app_context():
-        db.session.execute(sa.update(User).where(User.email == email).values(password_hash=value))
-        db.session.commit()
 
 
 def register(client, email, password):
@@ -134,44 +124,27 @@ def test_long_passwords_are_fine_with_the_other_methods(make_app):
     assert register(client, "larga@sena.edu.co", TOO_LONG).status_code == 201
 
 
-@pytest.fixture
-def checks(monkeypatch):
-    """Every hash check made, as (algorithm, cost)."""
-    made = []
-    real_werkzeug, real_bcrypt = passwords.check_password_hash, bcrypt.checkpw
-
-    def werkzeug_check(stored, password):
-        made.append(("werkzeug", stored.split("$", 1)[0]))
-        return real_werkzeug(stored, password)
-
-    def bcrypt_check(password, stored):
-        made.append(("bcrypt", stored[:7].decode()))
-        return real_bcrypt(password, stored)
-
-    monkeypatch.setattr(passwords, "check_password_hash", werkzeug_check)
-    monkeypatch.setattr(bcrypt, "checkpw", bcrypt_check)
-    return made
 
 
 @pytest.mark.parametrize("wrong", ["no es la clave 7", "no es la cla\u0301ve 7"])  # 1 form, 2 forms
-def test_every_failure_still_spends_the_same_checks(bcrypt_app, client, checks, wrong):
+def test_every_failure_still_spends_the_same_checks(bcrypt_app, client, hash_checks, wrong):
     register(client, "nueva@sena.edu.co", PASSWORD)
     register(client, "vieja@sena.edu.co", PASSWORD)
     set_hash(bcrypt_app, "vieja@sena.edu.co", bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode())
     spent = {}
     for name, email in [("new", "nueva@sena.edu.co"), ("previous backend's", "vieja@sena.edu.co"),
                         ("unknown", f"{uuid.uuid4().hex}@sena.edu.co")]:
-        checks.clear()
+        hash_checks.clear()
         assert login(client, email, wrong).status_code == 401
-        spent[name] = sorted(checks)
+        spent[name] = sorted(hash_checks)
 
     # One check in the current method (bcrypt, cost 4) and one at LEGACY_BCRYPT_ROUNDS (4).
     expected = [("bcrypt", "$2b$04$")] * 2 * len(passwords.forms(wrong))
     assert spent == {"new": expected, "previous backend's": expected, "unknown": expected}
 
 
-def test_a_success_spends_only_its_own_check(bcrypt_app, client, checks):
+def test_a_success_spends_only_its_own_check(bcrypt_app, client, hash_checks):
     register(client, "una@sena.edu.co", PASSWORD)
-    checks.clear()
+    hash_checks.clear()
     assert login(client, "una@sena.edu.co", PASSWORD).status_code == 200
-    assert checks == [("bcrypt", "$2b$04$")]
+    assert hash_checks == [("bcrypt", "$2b$04$")]

@@ -17,36 +17,11 @@ from inventory_auth.extensions import db
 from inventory_auth.models import User
 from inventory_auth.security import passwords
 
-from helpers import PASSWORD
-
-
-@pytest.fixture
-def checks(monkeypatch):
-    """Every hash check made, as (algorithm, cost)."""
-    made = []
-    real_werkzeug, real_bcrypt = passwords.check_password_hash, bcrypt.checkpw
-
-    def werkzeug_check(stored, password):
-        made.append(("werkzeug", stored.split("$", 1)[0]))
-        return real_werkzeug(stored, password)
-
-    def bcrypt_check(password, stored):
-        made.append(("bcrypt", stored[:7].decode()))
-        return real_bcrypt(password, stored)
-
-    monkeypatch.setattr(passwords, "check_password_hash", werkzeug_check)
-    monkeypatch.setattr(bcrypt, "checkpw", bcrypt_check)
-    return made
-
-
-def set_hash(app, email, value):
-    with app.app_context():
-        db.session.execute(sa.update(User).where(User.email == email).values(password_hash=value))
-        db.session.commit()
+from helpers import PASSWORD, set_hash
 
 
 @pytest.mark.parametrize("wrong", ["no es la clave 7", "no es la cla\u0301ve 7"])  # 1 form, 2 forms
-def test_every_failed_login_spends_the_same_checks(app, client, accounts, checks, wrong):
+def test_every_failed_login_spends_the_same_checks(app, client, accounts, hash_checks, wrong):
     migrated = accounts.register()
     legacy = accounts.register()
     # As the previous backend stored them, at the cost the service is configured with (4 in tests).
@@ -54,32 +29,32 @@ def test_every_failed_login_spends_the_same_checks(app, client, accounts, checks
     spent = {}
     for name, email in [("migrated", migrated["email"]), ("legacy", legacy["email"]),
                         ("unknown", f"{uuid.uuid4().hex}@sena.edu.co")]:
-        checks.clear()
+        hash_checks.clear()
         response = client.post("/api/auth/login", json={"email": email, "password": wrong})
         assert response.status_code == 401
-        spent[name] = sorted(checks)
+        spent[name] = sorted(hash_checks)
     forms = len(passwords.forms(wrong))
     expected = sorted([("bcrypt", "$2b$04$"), ("werkzeug", "pbkdf2:sha256:1000")] * forms)
     assert spent == {"migrated": expected, "legacy": expected, "unknown": expected}
 
 
-def test_old_passwords_still_log_in_and_are_rehashed_once(app, accounts, checks):
+def test_old_passwords_still_log_in_and_are_rehashed_once(app, accounts, hash_checks):
     user = accounts.register()
     set_hash(app, user["email"], bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode())
     accounts.login(user["email"])
     with app.app_context():
         stored = db.session.scalar(sa.select(User.password_hash).where(User.email == user["email"]))
     assert stored.startswith("pbkdf2:sha256:1000$")
-    checks.clear()
+    hash_checks.clear()
     accounts.login(user["email"])
-    assert checks == [("werkzeug", "pbkdf2:sha256:1000")]  # a success spends only its own check
+    assert hash_checks == [("werkzeug", "pbkdf2:sha256:1000")]  # a success spends only its own check
 
 
-def test_without_legacy_hashes_the_bcrypt_check_can_be_turned_off(make_app, checks):
+def test_without_legacy_hashes_the_bcrypt_check_can_be_turned_off(make_app, hash_checks):
     app = make_app(LEGACY_BCRYPT_ROUNDS="0")
     with app.app_context():
         passwords.burn_verify("cualquier clave")
-    assert checks == [("werkzeug", "pbkdf2:sha256:1000")]
+    assert hash_checks == [("werkzeug", "pbkdf2:sha256:1000")]
 
 
 @pytest.mark.parametrize("value", ["3", "32", "-1"])

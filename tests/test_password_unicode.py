@@ -5,14 +5,11 @@ import unicodedata
 
 import bcrypt
 import pytest
-import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from inventory_auth.extensions import db
-from inventory_auth.models import User
 from inventory_auth.security import password_policy, passwords
 
-from helpers import registration
+from helpers import registration, set_hash
 
 PHRASE = "Señal del ñandú en la bodega 42"
 NFC = unicodedata.normalize("NFC", PHRASE)
@@ -20,10 +17,6 @@ NFD = unicodedata.normalize("NFD", PHRASE)
 FAST = "pbkdf2:sha256:1000"
 
 
-def set_hash(app, email, value):
-    with app.app_context():
-        db.session.execute(sa.update(User).where(User.email == email).values(password_hash=value))
-        db.session.commit()
 
 
 @pytest.mark.parametrize("registered, typed", [(NFC, NFD), (NFD, NFC)])

@@ -4,24 +4,10 @@ import uuid
 
 import bcrypt
 import pytest
-import sqlalchemy as sa
 
-from inventory_auth.extensions import db
-from inventory_auth.models import User
 from inventory_auth.security import passwords
 
-from helpers import PASSWORD
-
-
-def stored_hash(app, email):
-    with app.app_context():
-        return db.session.scalar(sa.select(User.password_hash).where(User.email == email))
-
-
-def set_hash(app, email, value):
-    with app.app_context():
-        db.session.execute(sa.update(User).where(User.email == email).values(password_hash=value))
-        db.session.commit()
+from helpers import PASSWORD, set_hash, stored_hash
 
 
 def test_default_method_meets_owasp(tmp_path):

@@ -6,21 +6,12 @@ import json
 import sqlalchemy as sa
 
 from inventory_auth.extensions import db
-from inventory_auth.models import AuditLog
 
-from helpers import PASSWORD, bearer, registration
+from helpers import PASSWORD, audit_rows, bearer, registration
 
 NEW_PASSWORD = "Otra frase muy segura 9"
 
 
-def rows(app, action=None):
-    with app.app_context():
-        query = sa.select(AuditLog).order_by(AuditLog.created_at, AuditLog.id)
-        if action:
-            query = query.where(AuditLog.action == action)
-        found = db.session.scalars(query).all()
-        db.session.expunge_all()
-        return found
 
 
 def admin_headers(create_user, accounts):
@@ -51,7 +42,7 @@ def test_api_actions_are_recorded_with_the_admin_as_actor(app, client, create_us
         "user_set_password": (None, None),
     }
     for action, (old, new) in expected.items():
-        [row] = rows(app, action)
+        [row] = audit_rows(app, action)
         assert str(row.user_id) == admin["id"] and str(row.entity_id) == uid, action
         assert row.user_agent == "inventario-app/2.1" and row.ip_address == "127.0.0.1"
         assert row.session_id is not None
@@ -60,15 +51,15 @@ def test_api_actions_are_recorded_with_the_admin_as_actor(app, client, create_us
         if new is not None:
             assert row.new_values.items() >= new.items(), action
     # First name unchanged ("Nuevo" was already the registration's): not in the update row.
-    [update] = rows(app, "user_update")
+    [update] = audit_rows(app, "user_update")
     assert set(update.new_values) == {"phone"}
-    [create] = rows(app, "user_create")
+    [create] = audit_rows(app, "user_create")
     assert "password" not in create.new_values and create.new_values["email"] == "nuevo@sena.edu.co"
 
 
 def test_a_refused_change_records_nothing(app, client, create_user, accounts):
     admin, headers = admin_headers(create_user, accounts)
-    before = len(rows(app))
+    before = len(audit_rows(app))
     assert client.delete(f"/api/users/{admin['id']}", headers=headers).status_code == 409
     assert client.put(f"/api/users/{admin['id']}", headers=headers, json={"role": "admin"}).status_code == 409
     assert (
@@ -77,15 +68,15 @@ def test_a_refused_change_records_nothing(app, client, create_user, accounts):
         ).status_code
         == 422
     )
-    assert len(rows(app)) == before
+    assert len(audit_rows(app)) == before
 
 
 def test_reading_writes_nothing(app, client, create_user, accounts):
     admin, headers = admin_headers(create_user, accounts)
-    before = len(rows(app))
+    before = len(audit_rows(app))
     for path in ("/api/users/", "/api/users/stats", f"/api/users/{admin['id']}", "/api/users/?search=ana"):
         assert client.get(path, headers=headers).status_code == 200
-    assert len(rows(app)) == before
+    assert len(audit_rows(app)) == before
 
 
 def cli(runner, *args, stdin=None):
@@ -130,15 +121,15 @@ def test_cli_actions_are_recorded_as_the_command_with_no_actor(app, runner, crea
         "user_unlock": "unlock",
     }
     for action, command in commands.items():
-        [row] = rows(app, action)
+        [row] = audit_rows(app, action)
         assert row.user_agent == f"flask users {command}", action
         assert row.user_id is None and row.ip_address is None and row.session_id is None
         if action != "user_create":
             assert str(row.entity_id) == user["id"], action
-    [update] = rows(app, "user_update")
+    [update] = audit_rows(app, "user_update")
     assert update.old_values == {"phone": None, "first_name": "Usuario"}
     assert update.new_values == {"phone": "3001234567", "first_name": "Ana María"}
-    assert rows(app, "user_role_change")[0].new_values == {"role": "instructor"}
+    assert audit_rows(app, "user_role_change")[0].new_values == {"role": "instructor"}
 
 
 def test_no_admin_row_holds_a_password_hash_or_token(app, client, runner, create_user, accounts):
@@ -150,7 +141,7 @@ def test_no_admin_row_holds_a_password_hash_or_token(app, client, runner, create
     cli(runner, "set-password", user["email"], "--password-stdin", stdin="Tercera clave muy segura 5\n")
     with app.app_context():
         hashes = db.session.scalars(sa.text("SELECT password_hash FROM users")).all()
-    for row in rows(app):
+    for row in audit_rows(app):
         text = json.dumps([row.old_values, row.new_values, row.user_agent, row.session_id])
         for secret in (
             PASSWORD,

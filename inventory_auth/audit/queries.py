@@ -30,16 +30,15 @@ row_level = case(actions.LEVEL, value=AuditLog.action, else_=literal(actions.INF
 
 @dataclass(frozen=True)
 class LogFilter:
-    """The audit screen's filters; None means "any". `start`/`end` are inclusive bounds."""
+    """The audit screen's filters; None means "any". From `start` (inclusive) to `before`
+    (exclusive)."""
 
     action: str | None = None
     user_id: uuid.UUID | None = None
     entity_type: str | None = None
     start: datetime | None = None
-    end: datetime | None = None
+    before: datetime | None = None  # exclusive
     search: str | None = None
-
-
 
 
 def _conditions(where: LogFilter) -> list:
@@ -52,8 +51,8 @@ def _conditions(where: LogFilter) -> list:
         conditions.append(AuditLog.entity_type == where.entity_type)
     if where.start is not None:
         conditions.append(AuditLog.created_at >= where.start)
-    if where.end is not None:
-        conditions.append(AuditLog.created_at <= where.end)
+    if where.before is not None:
+        conditions.append(AuditLog.created_at < where.before)
     if where.search:
         pattern = like_pattern(where.search)
         conditions.append(

@@ -6,35 +6,15 @@ means "any", never a 422. Unknown query parameters are ignored.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
 from ..models.audit_log import ACTION_MAX, ENTITY_TYPE_MAX
-from ..web.fields import OptionalText, RequestSchema, length
-from ..web.messages import INTEGER_AT_LEAST, INTEGER_BETWEEN, INVALID_DATE, NOT_INTEGER
+from ..web.fields import DateOrDateTime, OptionalText, QueryArgsSchema, length
+from ..web.messages import INTEGER_AT_LEAST, INTEGER_BETWEEN, NOT_INTEGER
 
 PER_PAGE_MAX = 100
 DAYS_MAX = 3650
 SEARCH_MAX = 200
-
-
-class DateOrDateTime(fields.Field):
-    """An ISO 8601 date (`2026-11-30`: the whole day) or date and time (`2026-11-30T08:00:00`,
-    UTC unless it carries an offset). Loads a `date`, or a timezone-aware UTC `datetime`."""
-
-    default_error_messages = {"invalid": INVALID_DATE}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not 10 <= len(value) <= 40:
-            raise self.make_error("invalid")
-        try:
-            if len(value) == 10:
-                return date.fromisoformat(value)
-            moment = datetime.fromisoformat(value)
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        except (ValueError, OverflowError):
-            raise self.make_error("invalid") from None
 
 
 def page_number(**kwargs):
@@ -53,16 +33,7 @@ def bounded_integer(maximum: int, **kwargs):
     )
 
 
-class QuerySchema(RequestSchema):
-    class Meta:
-        unknown = EXCLUDE
-
-    @pre_load
-    def empty_means_any(self, data, **_kwargs):
-        return {key: data[key] for key in data if data[key] != ""}
-
-
-class LogQuerySchema(QuerySchema):
+class LogQuerySchema(QueryArgsSchema):
     page = page_number(load_default=1, metadata={"description": "Página, desde 1"})
     per_page = bounded_integer(
         PER_PAGE_MAX, load_default=20, metadata={"description": f"Registros por página (1..{PER_PAGE_MAX})"}
@@ -90,7 +61,7 @@ class LogQuerySchema(QuerySchema):
     )
 
 
-class StatsQuerySchema(QuerySchema):
+class StatsQuerySchema(QueryArgsSchema):
     days = bounded_integer(
         DAYS_MAX, load_default=30, metadata={"description": f"Días hacia atrás (1..{DAYS_MAX})"}
     )

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-
 from ..audit import queries
 from ..roles import ADMIN_GENERAL
 from ..web.access import roles_required
+from ..web.fields import as_lower_bound, as_upper_bound
 from . import bp
 from .schemas import LogPageSchema, LogQuerySchema, StatsQuerySchema, StatsSchema
-
-
-def _bound(value: date | datetime | None, *, end: bool) -> datetime | None:
-    """A date means the whole day (UTC): from its first instant, or up to its last."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.combine(value, time.max if end else time.min, tzinfo=UTC)
 
 
 @bp.get("/")
@@ -28,8 +20,8 @@ def list_logs(args):
         action=args.get("action_filter"),
         user_id=args.get("user_id"),
         entity_type=args.get("entity_type"),
-        start=_bound(args.get("start_date"), end=False),
-        end=_bound(args.get("end_date"), end=True),
+        start=as_lower_bound(args.get("start_date")),
+        before=as_upper_bound(args.get("end_date")),
         search=args.get("search"),
     )
     return queries.list_logs(where, page=args["page"], per_page=args["per_page"])

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..roles import ADMIN_GENERAL
 from ..web import messages
 from ..web.access import roles_required
+from ..web.fields import as_lower_bound, as_upper_bound
 from . import bp
 from .schemas import (
     AdminPasswordSchema,
@@ -21,8 +22,6 @@ from .schemas import (
     UserSchema,
     UserStatsSchema,
     UserUpdateSchema,
-    as_lower_bound,
-    as_upper_bound,
 )
 
 TOTAL_COUNT_HEADER = {

@@ -1,4 +1,5 @@
-"""marshmallow building blocks for request schemas: strict objects, text, emails, lengths.
+"""marshmallow building blocks for request schemas: strict objects, text, emails, lengths, the
+query strings of the admin screens and their dates.
 
 Every request schema derives from `RequestSchema`: unknown fields are refused, and every message a
 client can see comes from the Spanish catalog (`web/messages.py`).
@@ -6,19 +7,22 @@ client can see comes from the Spanish catalog (`web/messages.py`).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, pre_load, validate
 
 from .messages import (
     FIELD_MESSAGES,
+    INVALID_DATE,
     INVALID_EMAIL,
     INVALID_WEB_URL,
     LENGTH_AT_MOST,
     LENGTH_BETWEEN,
     NOT_AN_OBJECT,
     NOT_BOOLEAN,
+    NOT_INTEGER,
     NOT_TEXT,
     NUL_CHARACTER,
     UNKNOWN_FIELD,
@@ -133,3 +137,62 @@ def is_web_url(text: str) -> bool:
 
 def optional_web_url(maximum: int):
     return OptionalWebUrl(allow_none=True, validate=length(maximum))
+
+
+class QueryArgsSchema(RequestSchema):
+    """A query string as the app sends it: every filter, empty when unused (`?role=&search=`). An
+    empty value means "any", never a 422; unknown parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    def on_bind_field(self, field_name, field_obj):
+        super().on_bind_field(field_name, field_obj)
+        if isinstance(field_obj, fields.Integer):
+            field_obj.error_messages["invalid"] = NOT_INTEGER
+
+    @pre_load
+    def empty_means_any(self, data, **_kwargs):
+        return {key: value for key, value in data.items() if value != ""}
+
+
+class DateOrDateTime(fields.Field):
+    """An ISO 8601 date (`2026-11-30`: the whole day) or date and time (`2026-11-30T08:00:00`,
+    UTC unless it carries an offset). Loads a `date`, or a timezone-aware UTC `datetime`."""
+
+    default_error_messages = {"invalid": INVALID_DATE}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not value.isascii() or not 10 <= len(value) <= 40:
+            raise self.make_error("invalid")
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
+            # In UTC: a moment that has no UTC date (year 1 east of Greenwich) is no date here.
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise self.make_error("invalid") from None
+
+    def _jsonschema_type_mapping(self):  # pragma: no cover  (documentation only)
+        return {"type": "string"}
+
+
+def as_lower_bound(value: date | datetime | None) -> datetime | None:
+    """From this moment (a date: from its start, UTC), inclusive."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+def as_upper_bound(value: date | datetime | None) -> datetime | None:
+    """Before this moment, exclusive: a date includes its whole day, a date and time itself.
+    None when the bound lies past the last representable moment (no bound at all)."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, datetime):
+            return value + timedelta(microseconds=1)
+        return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
+    except (OverflowError, ValueError):
+        return None
