@@ -4,8 +4,8 @@
 Every change writes its audit action with the fields before and after (never a password, hash or
 token); the acting user comes from the audit origin (the request's token, or none for a command,
 whose `user_agent` is the command line). A role change, a deactivation and a password set by an
-administrator end every session of the user at once, on every worker and instance
-(`sessions.end_all`, published through Redis when configured). Nothing here commits.
+administrator end every session of the user at once, on every worker and instance, and every
+reset link still out (`store.end_sessions_and_links`). Nothing here commits.
 
 The last active admin_general can be neither deactivated nor given another role
 (`LastAdminGeneral`). Two administrators acting at the same moment must not both get through:
@@ -32,7 +32,7 @@ from ..extensions import db
 from ..models import User
 from ..models.types import utcnow
 from ..roles import ADMIN_GENERAL, ROLES
-from .store import create_user
+from .store import create_user, end_sessions_and_links
 from .store import set_password as _set_password
 
 # The fields PUT /api/users/{id} may change, besides `role` and `is_active`.
@@ -180,7 +180,7 @@ def update(user_id, changes: dict) -> User:
     if "role" in changes and changes["role"] != user.role:
         old_role = user.role
         user.role = changes["role"]
-        sessions.end_all(user.id, reason="role_changed")
+        end_sessions_and_links(user.id, reason="role_changed")
         audit.record(
             actions.USER_ROLE_CHANGE, entity_id=user.id, old={"role": old_role}, new={"role": user.role}
         )
@@ -198,7 +198,7 @@ def update(user_id, changes: dict) -> User:
 def _set_active(user: User, active: bool) -> None:
     user.is_active = active
     if not active:
-        sessions.end_all(user.id, reason="deactivated")
+        end_sessions_and_links(user.id, reason="deactivated")
     action = actions.USER_ACTIVATE if active else actions.USER_DEACTIVATE
     audit.record(action, entity_id=user.id, old={"is_active": not active}, new={"is_active": active})
 

@@ -6,7 +6,10 @@ the password, whose verification costs the same whether or not the email exists 
 checked for unknown ones). A hash not made with the current method (the previous backend's
 bcrypt, an older Werkzeug method), or of the password as typed before Unicode normalization, is
 replaced on success. Only then is `is_active` looked at, so
-an inactive account reveals itself only to someone who knows its password.
+an inactive account reveals itself only to someone who knows its password. A password checked
+against a row that a reset, an administrator or a logout-all changed meanwhile opens no session
+(`sessions.claim`: the attempt is refused as if another were running, and the retry checks the
+row as it is now).
 
 Every outcome is written to the audit trail, and failures are counted for the lockout, in the
 caller's transaction; the caller commits them even though it answers with an error
@@ -17,7 +20,7 @@ at once.
 
 from __future__ import annotations
 
-from .. import audit
+from .. import audit, sessions
 from ..audit import actions
 from ..database import release_connection
 from ..exceptions import (
@@ -26,6 +29,7 @@ from ..exceptions import (
     AttemptInProgress,
     AuthenticationFailed,
     InvalidCredentials,
+    InvalidToken,
     WrongCurrentPassword,
 )
 from ..models import User
@@ -65,15 +69,28 @@ def _check_password(email: str, password: str) -> User:
     verification = verify(password, user.password_hash)
     if not verification.ok:
         _failed(email, user, "wrong_password")
+    now = utcnow()
+    changes = {"last_login": now, "updated_at": now} if user.is_active else {}
     if verification.rehash:  # another method, or a hash of the password before normalization
-        user.password_hash = hash_password(password)
+        changes["password_hash"] = hash_password(password)
+    if not sessions.claim(user, **changes):
+        _superseded(email, user)
     lockout.clear(email)  # the failures, and the lease
     if not user.is_active:
         audit.record(actions.LOGIN_FAILED, entity_id=user.id, new={"reason": "inactive"})
         raise AccountInactive()
-    user.last_login = utcnow()
     audit.record(actions.LOGIN, actor_id=user.id, entity_id=user.id)
     return user
+
+
+def _superseded(email: str, user: User):
+    """The password was checked against a row that has changed since (a reset, an administrator,
+    a logout-all committed meanwhile): no session may start from it. Not a failure; the retry
+    checks against the row as it is now."""
+    user_id = user.id
+    lockout.release(email)  # rolls back the request's writes, gives the lease back
+    audit.record(actions.LOGIN_FAILED, entity_id=user_id, new={"reason": "superseded"})
+    raise AttemptInProgress(1)
 
 
 def _failed(email: str, user: User | None, reason: str):
@@ -113,6 +130,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
             if wait:
                 audit.record(actions.ACCOUNT_LOCKED, entity_id=user.id, new={"seconds": wait})
             raise WrongCurrentPassword()
+        if not user.is_active or not sessions.claim(user):
+            raise InvalidToken()  # the caller's sessions ended while the password was checked
         set_password(user, new_password)  # hashes before any write: no connection held
         lockout.clear(user.email)
     except WrongCurrentPassword:

@@ -7,9 +7,11 @@ account under its per-account limit is the token stored and a message returned f
 to send after its commit (the mail itself leaves on the outbox thread, off the request path).
 
 `confirm(token, new_password)` checks the token (unknown, used, expired, superseded and
-deactivated-user tokens are all `ResetTokenInvalid`), applies the password policy, sets the
-password (which ends every session of the user), clears the login lockout and marks the token
-used. Nothing here commits.
+deactivated-user tokens are all `ResetTokenInvalid`), applies the password policy, marks the
+token used, sets the password (which ends every session of the user and every other link) and
+clears the login lockout. A link is also ended by any other password change, a role change and a
+deactivation (`store.end_sessions_and_links`); a reactivation does not revive it. Nothing here
+commits.
 
 Every request is audited (`password_reset_requested`, with its `outcome`): for an existing
 account its entity is the user; an unknown email is recorded without the address (as a failed
@@ -37,7 +39,7 @@ from ..extensions import db
 from ..models import PasswordResetToken, User
 from ..models.types import utcnow
 from ..security import lockout
-from .store import find_by_email, set_password
+from .store import find_by_email, lock, new_password_hash, replace_password
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 # Longest token the API reads (a real one has 43 characters); longer is a 422 in the schema.
@@ -129,22 +131,28 @@ def _store(user: User, digest: str, now) -> None:
 
 def request(email: str) -> PendingMail | None:
     """Handle a reset request for `email` (normalized); the message to send after the commit,
-    or None. The same statements run whatever the email is."""
+    or None. The same statements run whatever the email is.
+
+    The account's row is locked first, so that concurrent requests for one account count and
+    store their links one after another: never more messages than the limit, and only the
+    newest link valid."""
     now = utcnow()
     token, digest = new_token()
     user = find_by_email(email)
+    active = user is not None and user.is_active
+    # A random id matches no row: the same statements run when nothing is to change.
+    account = user.id if active else uuid.uuid4()
+    lock(account)
+    over_limit = _over_account_limit(account, now)
     if user is None:
         outcome = UNKNOWN_EMAIL
-    elif not user.is_active:
+    elif not active:
         outcome = INACTIVE
-    elif _over_account_limit(user.id, now):
+    elif over_limit:
         outcome = ACCOUNT_LIMIT
     else:
         outcome = SENT
-    if user is None or outcome == INACTIVE:
-        _over_account_limit(uuid.uuid4(), now)  # the same read as for an account
-    # A random id matches no row: the same statements run when nothing is to change.
-    target = user.id if outcome == SENT else uuid.uuid4()
+    target = account if outcome == SENT else uuid.uuid4()
     _forget_dead_tokens(target, now)
     _supersede(target, now)
     if outcome == SENT:
@@ -170,6 +178,7 @@ def issue_link(user: User) -> str:
         raise ResetTokenInvalid()
     now = utcnow()
     token, digest = new_token()
+    lock(user.id)
     _forget_dead_tokens(user.id, now)
     _supersede(user.id, now)
     _store(user, digest, now)
@@ -190,8 +199,10 @@ def confirm(token: str, new_password: str) -> User:
     if user is None or not user.is_active:
         raise ResetTokenInvalid()
     release_connection()  # nothing written yet: no connection held through the hashing
-    set_password(user, new_password)  # the policy first; then every session of the user ends
-    # Only one request can use a token: a concurrent one finds it used here and changes nothing.
+    password_hash = new_password_hash(user, new_password)  # the policy first
+    lock(user.id)  # the account's row first, as every change of its password or state does
+    # Only one request can use a token: a concurrent one finds it used (or ended by a password
+    # change, a role change or a deactivation that committed meanwhile) and changes nothing.
     used = db.session.execute(
         update(PasswordResetToken)
         .where(
@@ -204,6 +215,7 @@ def confirm(token: str, new_password: str) -> User:
     )
     if used.rowcount != 1:
         raise ResetTokenInvalid()
+    replace_password(user, password_hash)  # every session and every other link end
     lockout.clear(user.email)
     audit.record(actions.PASSWORD_RESET, actor_id=user.id, entity_id=user.id)
     return user

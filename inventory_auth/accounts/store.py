@@ -1,14 +1,15 @@
 """Account records: find, create and change them, for the HTTP API and the `flask users` commands.
 
 Whatever changes what a user's tokens stand for (password, role, active state) ends every
-session of that user at once. Nothing here commits: the view or command does, so that a change and
-everything it causes (ended sessions, later the audit record) land together or not at all.
+session of that user, and every reset link still out, at once (`end_sessions_and_links`).
+Nothing here commits: the view or command does, so that a change and everything it causes (ended
+sessions, later the audit record) land together or not at all.
 """
 
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, sessions
@@ -16,7 +17,8 @@ from ..audit import actions
 from ..database import release_connection
 from ..exceptions import EmailTaken, RoleNotSelfService, UserNotFound, WeakPassword
 from ..extensions import db
-from ..models import User
+from ..models import PasswordResetToken, User
+from ..models.types import utcnow
 from ..roles import is_admin_general
 from ..security import password_policy
 from ..security.passwords import hash_password
@@ -83,9 +85,46 @@ def update_profile(user: User, changes: dict) -> User:
     return user
 
 
-def set_password(user: User, password: str, *, field: str = "new_password") -> None:
+def lock(user_id) -> None:
+    """Hold the account's row until the commit, with a write that changes nothing (SQLite takes
+    its one write lock with it, PostgreSQL the row's). What must count or change an account's
+    links and sessions atomically takes it first: concurrent requests for one account queue here,
+    and every such change locks the user's row before anything else, so none deadlock."""
+    db.session.execute(
+        update(User).where(User.id == user_id).values(updated_at=User.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def new_password_hash(user: User, password: str, *, field: str = "new_password") -> str:
+    """The hash of a new password for `user`, once the policy accepts it; nothing is written."""
     check_password_policy(
         password, field=field, email=user.email, first_name=user.first_name, last_name=user.last_name
     )
-    user.password_hash = hash_password(password)
-    sessions.end_all(user.id, reason="password_changed")
+    return hash_password(password)
+
+
+def set_password(user: User, password: str, *, field: str = "new_password") -> None:
+    replace_password(user, new_password_hash(user, password, field=field))
+
+
+def replace_password(user: User, password_hash: str) -> None:
+    """Store a new hash; every session of the user and every reset link still out end with it."""
+    user.password_hash = password_hash
+    end_sessions_and_links(user.id, reason="password_changed")
+
+
+def end_sessions_and_links(user_id, *, reason: str) -> None:
+    """What a new password, a new role or a deactivation ends: every session of the user (its row
+    written first) and every reset link not yet used, which a reactivation does not revive."""
+    sessions.end_all(user_id, reason=reason)
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.user_id == user_id,
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.superseded_at.is_(None),
+        )
+        .values(superseded_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, Uuid, func, true
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Uuid, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -48,6 +48,11 @@ class User(db.Model):
     )
     # Tokens of the previous backend issued before this instant are dead (sessions/legacy_tokens.py).
     legacy_tokens_revoked_at = mapped_column(UTCDateTime)
+    # One more each time every session of the user ends: a login starts its session only if it
+    # has not moved since the password was checked (sessions/lifecycle.py, `claim`).
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
 
     def __repr__(self):
         return f"<User {self.email} ({self.role})>"

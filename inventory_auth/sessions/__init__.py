@@ -8,10 +8,10 @@
 The token library's manager, which verifies a token with one decode, is `../jwt_manager.py`.
 """
 
-from .lifecycle import end_all, end_session, end_sessions, logout, logout_all, prune, refresh, start
+from .lifecycle import claim, end_all, end_session, end_sessions, logout, logout_all, prune, refresh, start
 from .tokens import current_session_id
 
 __all__ = [
-    "current_session_id", "end_all", "end_session", "end_sessions", "logout", "logout_all", "prune",
+    "claim", "current_session_id", "end_all", "end_session", "end_sessions", "logout", "logout_all", "prune",
     "refresh", "start",
 ]

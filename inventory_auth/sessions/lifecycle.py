@@ -6,6 +6,15 @@ check reads that row (`token_check.py`).
 
 Nothing here commits: the view or command that calls it does, so that a session starts, or ends,
 in the same transaction as the change that caused it.
+
+A login checks a password for ~150 ms against the user's row as it was read; a password reset, an
+administrator's change or a logout-all may commit meanwhile. Whichever commits first, the session
+must not outlive that change: `end_all` first moves the user's `session_generation` on (locking
+the row until its commit), and a login `claim`s the row, only if the generation is still the one
+it read, before it starts its session. On PostgreSQL (READ COMMITTED) the second of the two waits
+for the first's row lock: a claim that waited re-reads the row and finds the generation moved;
+an `end_all` that waited ends, with its next statement, the session the login committed. SQLite
+runs one writer at a time, with the same outcome.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import uuid
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..audit import actions
@@ -158,9 +168,33 @@ def logout_all(user_id: uuid.UUID) -> None:
 
 
 def end_all(user_id: uuid.UUID, *, reason: str) -> list[uuid.UUID]:
-    """End every session of the user, and every token of the previous backend it holds."""
+    """End every session of the user, and every token of the previous backend it holds; the
+    user's row is written (and locked) first, so that no login racing this one keeps a session."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_generation=User.session_generation + 1, updated_at=User.updated_at),
+        execution_options={"synchronize_session": False},
+    )
     legacy_tokens.revoke(user_id)
     return end_sessions(AuthSession.user_id == user_id, reason=reason)
+
+
+def claim(user: User, **values) -> bool:
+    """Write `values` (e.g. `last_login`) to the user's row, locking it until the commit, only if
+    nothing ended the user's sessions since `user` was read (its `session_generation`); False
+    if something did: the password just checked, or the state it was checked in, is superseded."""
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.session_generation == user.session_generation)
+        .values(values or {"session_generation": User.session_generation}),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(user, name, value)
+    return True
 
 
 def prune(user: User | None = None) -> int:
