@@ -85,7 +85,7 @@ def deactivation_then_reactivation(s):
 
 def another_reset(s):
     token = reset_link(s["runner"], s["user"]["email"])  # a newer link (supersedes) ...
-    assert use(s["client"], token, OTHER_PASSWORD).status_code == 200  # ... used: the older stays dead either way
+    assert use(s["client"], token, OTHER_PASSWORD).status_code == 200  # ... and used
 
 
 @pytest.mark.parametrize("change", [

@@ -190,5 +190,5 @@ def test_a_password_change_proven_with_a_password_reset_meanwhile_is_refused(sce
     after_check.go.set()
     thread.join(WAIT)
     assert answers == [401]
-    login = scene.client.post("/api/auth/login", json={"email": scene.user["email"], "password": NEW_PASSWORD})
-    assert login.status_code == 200
+    owner = {"email": scene.user["email"], "password": NEW_PASSWORD}
+    assert scene.client.post("/api/auth/login", json=owner).status_code == 200

@@ -18,10 +18,10 @@ from ..web.fields import (
     Email,
     RequestSchema,
     Text,
+    distinct_script,
     length,
     optional_text,
     optional_web_url,
-    required_text,
 )
 from ..web.messages import INVALID_ROLE
 
@@ -36,6 +36,15 @@ def email_field():
     return Email(required=True, validate=length(EMAIL_MAX, 1))
 
 
+def new_email_field():
+    """The email of a new account: no look-alike mix of scripts either (`distinct_script`)."""
+    return Email(required=True, validate=[length(EMAIL_MAX, 1), distinct_script])
+
+
+def name_field(*, required: bool):
+    return Text(required=required, validate=[length(NAME_MAX, 1), distinct_script])
+
+
 def new_password_field():
     return fields.String(required=True, validate=length(PASSWORD_MAX, PASSWORD_MIN))
 
@@ -46,10 +55,10 @@ class LoginSchema(RequestSchema):
 
 
 class RegisterSchema(RequestSchema):
-    email = email_field()
+    email = new_email_field()
     password = new_password_field()
-    first_name = required_text(NAME_MAX)
-    last_name = required_text(NAME_MAX)
+    first_name = name_field(required=True)
+    last_name = name_field(required=True)
     role = Text(
         required=True,
         validate=validate.OneOf(ROLES, error=INVALID_ROLE.format(roles=", ".join(ROLES))),
@@ -63,8 +72,8 @@ class RegisterSchema(RequestSchema):
 class ProfileUpdateSchema(RequestSchema):
     """Every field optional; a field left out is left as it is. Nothing else is accepted."""
 
-    first_name = Text(validate=length(NAME_MAX, 1))
-    last_name = Text(validate=length(NAME_MAX, 1))
+    first_name = name_field(required=False)
+    last_name = name_field(required=False)
     phone = optional_text(PHONE_MAX)
     program = optional_text(PROGRAM_MAX)
     ficha = optional_text(FICHA_MAX)

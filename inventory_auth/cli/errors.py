@@ -9,6 +9,7 @@ import click
 from marshmallow import ValidationError
 
 from .. import exceptions as domain
+from .output import printable
 
 PASSWORD_PROBLEMS = {
     "too_common": "the password is too common or easy to guess; use a longer phrase of your own",
@@ -41,5 +42,5 @@ def describe(error: domain.DomainError | ValidationError) -> str:
 
 
 def fail(message: str):
-    """Stop the command: one line on stderr, exit status 1."""
-    raise click.ClickException(message)
+    """Stop the command: one line on stderr, exit status 1 (a value quoted in it made printable)."""
+    raise click.ClickException(printable(message))

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from ..accounts import password_reset
 from ..extensions import db
 from .errors import fail
+from .output import echo
 from .users import _user
 
 
@@ -28,8 +29,8 @@ def reset_link(email):
     link = password_reset.issue_link(user)
     db.session.commit()
     minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
-    click.echo(link)
-    click.echo(
+    echo(link)
+    echo(
         f"single-use link for {user.email}, valid {minutes} minute(s); earlier links no longer work",
         err=True,
     )

@@ -23,6 +23,7 @@ from ..web.fields import normalize_email
 from .errors import describe
 from .errors import fail as _fail
 from .origin import AuditedGroup
+from .output import echo
 
 
 def _address(email: str) -> str:
@@ -75,7 +76,7 @@ def _show(user: User) -> None:
         ("updated", user.updated_at.isoformat()),
     ]
     for label, value in rows:
-        click.echo(f"{label:<11} {value}")
+        echo(f"{label:<11} {value}")
 
 
 @click.group(cls=AuditedGroup)
@@ -114,7 +115,7 @@ def create(email, first_name, last_name, role, phone, program, ficha, inactive, 
         db.session.commit()
     except (ValidationError, DomainError) as error:
         _fail(describe(error))
-    click.echo(f"created {user.email} ({user.role}) id={user.id}")
+    echo(f"created {user.email} ({user.role}) id={user.id}")
 
 
 @users.command("list")
@@ -129,9 +130,9 @@ def list_users(role, active, search, limit):
     found, total = admin.list_users(filters, skip=0, limit=limit or 2**62)
     for user in reversed(found):
         state = "active" if user.is_active else "inactive"
-        click.echo(f"{user.email:<40} {user.role:<14} {state:<9} {user.first_name} {user.last_name}")
+        echo(f"{user.email:<40} {user.role:<14} {state:<9} {user.first_name} {user.last_name}")
     shown = f"{len(found)} of {total}" if len(found) < total else f"{total}"
-    click.echo(f"{shown} user(s)", err=True)
+    echo(f"{shown} user(s)", err=True)
 
 
 @users.command("show")
@@ -156,7 +157,7 @@ def set_password(email, password_stdin):
         db.session.commit()
     except (ValidationError, DomainError) as error:
         _fail(describe(error))
-    click.echo(f"password of {user.email} changed; every session of the user has ended")
+    echo(f"password of {user.email} changed; every session of the user has ended")
 
 
 @users.command("set-role")
@@ -167,7 +168,7 @@ def set_role(email, role):
     """Give a user another role."""
     user = _user(email)
     _commit(admin.set_role, user.id, role)
-    click.echo(f"{user.email} is now {role}")
+    echo(f"{user.email} is now {role}")
 
 
 @users.command("activate")
@@ -177,7 +178,7 @@ def activate(email):
     """Let a user log in again."""
     user = _user(email)
     _commit(admin.activate, user.id)
-    click.echo(f"{user.email} activated")
+    echo(f"{user.email} activated")
 
 
 @users.command("unlock")
@@ -200,7 +201,7 @@ def unlock(email, no_account):
     address = _address(email)
     user = None if no_account else _user(address)
     for line in unlock_account(address, user):
-        click.echo(line)
+        echo(line)
 
 
 @users.command("logout")
@@ -210,7 +211,7 @@ def logout(email):
     """End every session of a user (a lost or stolen phone)."""
     user = _user(email)
     ended = _commit(admin.end_sessions, user.id)
-    click.echo(f"ended {ended} session(s) of {user.email}")
+    echo(f"ended {ended} session(s) of {user.email}")
 
 
 @users.command("deactivate")
@@ -220,7 +221,7 @@ def deactivate(email):
     """Stop a user from logging in; their tokens stop working at once."""
     user = _user(email)
     _commit(admin.deactivate, user.id)
-    click.echo(f"{user.email} deactivated")
+    echo(f"{user.email} deactivated")
 
 
 @users.command("update")
@@ -246,4 +247,4 @@ def update(email, **options):
     except (ValidationError, DomainError) as error:
         db.session.rollback()
         _fail(describe(error))
-    click.echo(f"{user.email} updated: {', '.join(sorted(changes))}")
+    echo(f"{user.email} updated: {', '.join(sorted(changes))}")

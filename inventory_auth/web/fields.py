@@ -7,19 +7,23 @@ client can see comes from the Spanish catalog (`web/messages.py`).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
+from confusable_homoglyphs import confusables
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import EXCLUDE, RAISE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from .messages import (
+    CONTROL_CHARACTER,
     FIELD_MESSAGES,
     INVALID_DATE,
     INVALID_EMAIL,
     INVALID_WEB_URL,
     LENGTH_AT_MOST,
     LENGTH_BETWEEN,
+    LOOKALIKE_SCRIPTS,
     NOT_AN_OBJECT,
     NOT_BOOLEAN,
     NOT_INTEGER,
@@ -76,17 +80,47 @@ class Email(fields.String):
             raise self.make_error("invalid_email") from None
 
 
-class Text(fields.String):
-    """A string with its surrounding white space removed, and no NUL character (PostgreSQL cannot
-    store one in a text column)."""
+# Kept in text besides letters, marks, numbers, punctuation, symbols and spaces: the joiners that
+# some scripts and emoji sequences need.
+_JOINERS = frozenset("\u200c\u200d")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
-    default_error_messages = {"nul_character": NUL_CHARACTER}
+
+def has_control_character(text: str) -> bool:
+    """Whether `text` holds a control or format character: C0 and C1 controls (ESC, BEL, CR, LF,
+    tab...), DEL, line and paragraph separators, bidirectional overrides and isolates (U+202E...),
+    invisible format characters, lone surrogates. Each can rewrite what a terminal, a log viewer
+    or a screen shows next to it."""
+    return any(
+        unicodedata.category(character) in _REFUSED_CATEGORIES and character not in _JOINERS
+        for character in text
+    )
+
+
+class Text(fields.String):
+    """A string with its surrounding white space removed, and no control or format character
+    inside (`has_control_character`; a NUL gets its own message, as PostgreSQL cannot store one)."""
+
+    default_error_messages = {"nul_character": NUL_CHARACTER, "control_character": CONTROL_CHARACTER}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
             raise self.make_error("nul_character")
-        return text.strip()
+        text = text.strip()
+        if has_control_character(text):
+            raise self.make_error("control_character")
+        return text
+
+
+def distinct_script(text: str) -> None:
+    """Refuse text that mixes scripts with letters that look alike (a Cyrillic «е» among Latin
+    ones: `rеctora@sena.edu.co`, "Rоsa Díaz"), which would show an administrator two accounts, or
+    two audit rows, that read the same. Accents and ñ are Latin; a name wholly in one script
+    (Greek, Cyrillic) is accepted. The confusables are Unicode's (TR39), through
+    confusable_homoglyphs."""
+    if text and confusables.is_dangerous(text):
+        raise ValidationError(LOOKALIKE_SCRIPTS)
 
 
 class OptionalText(Text):
@@ -100,10 +134,6 @@ class OptionalText(Text):
         # on None with a TypeError, a 500).
         if value is not None:
             super()._validate(value)
-
-
-def required_text(maximum: int):
-    return Text(required=True, validate=length(maximum, 1))
 
 
 def optional_text(maximum: int):

@@ -65,6 +65,14 @@ NOT_TEXT = "Debe ser un texto."
 NOT_BOOLEAN = "Debe ser verdadero o falso."
 INVALID_EMAIL = "Correo electrónico inválido."
 NUL_CHARACTER = "No puede contener el carácter nulo (U+0000)."
+CONTROL_CHARACTER = (
+    "No puede contener caracteres de control ni de formato (saltos de línea, tabuladores, "
+    "escapes de terminal, marcas de dirección del texto)."
+)
+LOOKALIKE_SCRIPTS = (
+    "Mezcla letras de alfabetos distintos que se confunden entre sí (por ejemplo, una «е» "
+    "cirílica entre letras latinas); escríbalo con un solo alfabeto."
+)
 LENGTH_BETWEEN = "Debe tener entre {min} y {max} caracteres."
 LENGTH_AT_MOST = "Debe tener como máximo {max} caracteres."
 INVALID_ROLE = "Rol inválido; debe ser uno de: {roles}."
