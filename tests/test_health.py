@@ -1,11 +1,18 @@
 """Health checks: liveness never touches a dependency; readiness answers in time, whatever happens."""
 
+import json
 import os
 import socket
 import time
 
 import pytest
 import redis
+from flask_migrate import upgrade
+
+from inventory_auth import create_app
+from inventory_auth.extensions import db
+
+from helpers import base_environ
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -96,3 +103,52 @@ def test_default_deadline_is_about_a_second(make_app, silent_server):
     started = time.monotonic()
     assert client.get("/api/health/ready").status_code == 503
     assert 0.9 <= time.monotonic() - started < 1.5
+
+
+# --- The schema: an unmigrated database is not ready -----------------------------------------
+
+SCHEMA_NOT_CURRENT = (
+    "La base de datos no tiene el esquema de esta versión del servicio: ejecute `flask db upgrade`"
+)
+
+
+def readiness_warnings(capsys) -> list[str]:
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    return [line["message"] for line in lines if line["logger"] == "inventory_auth.health.checks"]
+
+
+def test_an_unmigrated_database_is_not_ready_and_the_log_says_what_to_run(fresh_database, capsys):
+    app = create_app(environ=base_environ(fresh_database()))
+    client = app.test_client()
+    response = client.get("/api/health/ready")
+    assert response.status_code == 503
+    assert response.get_json()["errors"] == {"database": [SCHEMA_NOT_CURRENT]}
+    (warning,) = readiness_warnings(capsys)
+    assert warning == ("readiness: the database has no schema yet (no inventory_auth_alembic_version table): "
+                       "run `flask db upgrade`")
+
+    with app.app_context():
+        upgrade(revision="0007")
+    assert client.get("/api/health/ready").status_code == 503
+    (warning,) = readiness_warnings(capsys)
+    assert warning.startswith("readiness: the database schema is at revision 0007, this release needs ")
+    assert warning.endswith(": run `flask db upgrade`")
+
+    with app.app_context():
+        upgrade()
+    response = client.get("/api/health/ready")
+    assert (response.status_code, response.get_json()["checks"]["database"]) == (200, "ok")
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_schema_is_read_until_it_is_right_then_no_more(app, monkeypatch):
+    from inventory_auth.health import checks
+
+    reads = []
+    real = checks.schema_problem
+    monkeypatch.setattr(checks, "schema_problem", lambda connection: reads.append(1) or real(connection))
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/api/health/ready").status_code == 200
+    assert len(reads) == 1

@@ -5,7 +5,9 @@ round-trip runs in a helper thread and is abandoned (reported as failed) at the 
 will not wait less than two seconds for a connection, and a host that drops packets would
 otherwise hold the health check — and the load balancer — for that long. A check still running
 from an earlier request is joined rather than started again, so a dead database never piles up
-threads. Redis has its own socket timeouts (`REDIS_TIMEOUT_SECONDS`).
+threads. The same probe checks, until it once finds it right, that the schema is at the
+migrations' head (`schema.py`): an unmigrated database is not ready either. Redis has its own
+socket timeouts (`REDIS_TIMEOUT_SECONDS`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from flask import Flask, current_app
 
 from ..extensions import db
 from ..redis_client import get_redis
-from ..web.messages import DATABASE_DOWN, REDIS_DOWN
+from ..web.messages import DATABASE_DOWN, REDIS_DOWN, SCHEMA_NOT_CURRENT
+from .schema import schema_problem
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class DeadlineRunner:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._lock = threading.Lock()
         self._running: Future | None = None
+        self.schema_current = False  # once True, the schema is not read again
 
     def run(self, probe, timeout: float):
         with self._lock:
@@ -46,23 +50,32 @@ class DeadlineRunner:
         return future.result(timeout=timeout)
 
 
-def _ping_database(app: Flask) -> None:
+def _probe_database(app: Flask, runner: DeadlineRunner) -> str | None:
     with app.app_context(), db.engine.connect() as connection:
         connection.execute(sa.text("SELECT 1"))
+        if runner.schema_current:
+            return None
+        problem = schema_problem(connection)
+    runner.schema_current = problem is None
+    return problem
 
 
 def database_status(timeout: float) -> str | None:
-    """None when the database answered `SELECT 1` in time, else the reason."""
+    """None when the database answered `SELECT 1` in time and has this release's schema, else
+    the reason."""
     app = current_app._get_current_object()
     runner = app.extensions[EXTENSION_KEY]
     try:
-        runner.run(lambda: _ping_database(app), timeout)
+        problem = runner.run(lambda: _probe_database(app, runner), timeout)
     except FutureTimeout:
         log.warning("readiness: database did not answer within %.2f s", timeout)
         return DATABASE_DOWN
     except Exception as error:  # any driver or pool error means "not ready"
         log.warning("readiness: database check failed: %s", type(error).__name__)
         return DATABASE_DOWN
+    if problem is not None:
+        log.warning("readiness: %s", problem)
+        return SCHEMA_NOT_CURRENT
     return None
 
 

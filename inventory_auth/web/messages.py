@@ -85,6 +85,9 @@ INVALID_WEB_URL = "Debe ser una dirección web completa que empiece por http:// 
 
 # Health checks
 DATABASE_DOWN = "La base de datos no responde"
+SCHEMA_NOT_CURRENT = (
+    "La base de datos no tiene el esquema de esta versión del servicio: ejecute `flask db upgrade`"
+)
 REDIS_DOWN = "Redis no responde"
 
 # Texts for the HTTP errors Werkzeug and the web layer raise on their own.
