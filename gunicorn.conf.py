@@ -5,6 +5,7 @@ Every value can be overridden from the environment, as hosting platforms expect.
 
 import multiprocessing
 import os
+import socket
 import sys
 
 
@@ -18,9 +19,13 @@ def _whole_number(name: str, raw: str | None, default: int) -> int:
         sys.exit(f"inventory_auth: {name} must be a whole number, got {raw!r}")
 
 
-# Where to listen: the platform's $PORT, else APP_PORT (the previous backend's setting), else 8001.
+# Where to listen: the platform's $PORT, else APP_PORT (the previous backend's setting), else 8001;
+# on the loopback address unless BIND_HOST says otherwise. Clients must come through a buffering
+# proxy (docs/operations.md, "Behind a buffering proxy"), so by default nothing else on the network
+# can reach gunicorn; a container, whose proxy is another container, sets BIND_HOST=0.0.0.0
+# (Dockerfile), as does a platform that routes to $PORT (Procfile).
 _port = os.environ.get("PORT") or os.environ.get("APP_PORT") or 8001
-bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{_port}"  # noqa: S104 (a container's service)
+bind = f"{os.environ.get('BIND_HOST') or '127.0.0.1'}:{_port}"
 
 # Worker processes: WEB_CONCURRENCY (the platform convention), else one per core. GET /me is
 # Python work under the GIL, so it needs a process per core; more processes than cores measured no
@@ -98,7 +103,12 @@ if _control_socket:
 # environment, `.env` and instance folder) before forking any worker. Without this, each worker
 # would print the reason and exit, and the master would boot another one, forever (wsgi.py is the
 # second line of defence: a worker that fails on its configuration exits with gunicorn's
-# boot-error code, which stops the master).
+# boot-error code, which stops the master). An address another process holds stops it too, at
+# once: gunicorn itself would retry for 5 s and print an error line per attempt. The master then
+# tries the database once (inventory_auth/health/startup.py): settings that can never work stop
+# the server the same way; a database that is down or not migrated yet is one warning, and
+# readiness stays down until it is fixed. A missing MAIL_SERVER is said here, once for the server,
+# rather than by every worker.
 def on_starting(server):
     from flask import Flask
 
@@ -106,9 +116,46 @@ def on_starting(server):
 
     instance_path = Flask("inventory_auth", instance_relative_config=True).instance_path
     try:
-        load_config(instance_path)
+        config = load_config(instance_path)
     except ConfigurationError as error:
-        if server.pidfile is not None:
-            server.pidfile.unlink()
-        sys.exit(f"inventory_auth: {error}")
+        _stop(server, str(error))
+    _refuse_a_taken_address(server)
+    from inventory_auth.health.startup import check_database
 
+    finding = check_database(config)
+    if finding is not None and finding.fatal:
+        _stop(server, finding.line)
+    if finding is not None:
+        server.log.warning("inventory_auth: %s", finding.line)
+    if config["APP_ENV"] == "production" and not config["MAIL_SERVER"]:
+        server.log.warning(
+            "inventory_auth: MAIL_SERVER is not set: password reset requests send no message (each "
+            "is logged as not sent); `flask users reset-link` prints a link to pass on by hand"
+        )
+
+
+def _stop(server, reason: str):
+    if server.pidfile is not None:
+        server.pidfile.unlink()
+    sys.exit(f"inventory_auth: {reason}")
+
+
+def _refuse_a_taken_address(server):
+    """Bind each TCP address once, as gunicorn will (same socket options), and stop with one line
+    if another process holds it. Skipped when gunicorn inherits its sockets (a USR2 re-exec,
+    systemd socket activation): they are bound already."""
+    if os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS"):
+        return
+    for address in server.cfg.address:
+        if not isinstance(address, tuple):
+            continue  # a unix socket path: gunicorn replaces a stale one itself
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if server.cfg.reuse_port:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            try:
+                probe.bind(address[:2])
+            except OSError as error:
+                _stop(server, f"cannot listen on {address[0]}:{address[1]}: {error.strerror} "
+                              "(another server holds it? set PORT or APP_PORT, or BIND_HOST)")

@@ -37,7 +37,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
     register_extensions(app)
     web.init_app(app)
-    mail.init_app(app)  # after the logs are set up: it may warn at start-up
+    mail.init_app(app)
     for warning in app.config["CONFIG_WARNINGS"]:
         logging.getLogger("inventory_auth.config").warning(warning)
     register_blueprints(app)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -229,3 +230,130 @@ def test_two_instances_with_their_own_control_sockets_keep_them(tmp_path):
         assert shown.returncode == 0, shown.stderr
         assert '"count": 2' in shown.stdout
     assert not sockets[1].exists()
+
+
+# --- The database, tried once at start-up ----------------------------------------------------
+
+def ready(port: int) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health/ready", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def reasons(output: str, about: str = "") -> list[str]:
+    """The service's own lines (`inventory_auth: ...` alone, an exit, or in a gunicorn log line)
+    that contain `about`."""
+    return [line for line in output.splitlines() if "inventory_auth: " in line and about in line]
+
+
+def postgres_url(**parts) -> str:
+    from sqlalchemy.engine import make_url
+
+    from helpers import POSTGRES_SERVER
+
+    return make_url(POSTGRES_SERVER).set(**parts).render_as_string(hide_password=False)
+
+
+NEVER_WORKS = {
+    "an unknown user": (lambda tmp: postgres_url(username="nadie_del_inventario"), "does not exist"),
+    "a missing database": (lambda tmp: postgres_url(database="no_existe_inventario"), "does not exist"),
+    "a SQLite file in a missing folder": (lambda tmp: f"sqlite:///{tmp}/no/hay/carpeta.sqlite3",
+                                          "unable to open database file"),
+}
+
+
+@pytest.mark.parametrize("url, says", NEVER_WORKS.values(), ids=NEVER_WORKS.keys())
+def test_database_settings_that_can_never_work_stop_the_server_with_one_line(tmp_path, url, says):
+    port = free_port()
+    environ = server_environment(tmp_path, port, DATABASE_URL=url(tmp_path))
+    with gunicorn(tmp_path, "bad-database", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        status, seconds = server.wait(timeout=20)
+        output = server.output()
+        assert status == 1, output
+        assert seconds < 15, output
+        (line,) = reasons(output)
+        assert line.startswith("inventory_auth: cannot use the database ")
+        assert says in line and line.endswith("(check DATABASE_URL)"), line
+        assert "Listening at" not in output and "Traceback" not in output
+        assert port_is_free(port)
+
+
+def test_an_unreachable_database_is_one_warning_and_the_server_serves_not_ready(tmp_path):
+    port = free_port()
+    environ = server_environment(tmp_path, port, DATABASE_URL=postgres_url(port=free_port()))
+    with gunicorn(tmp_path, "db-down", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        wait_until_serving(server, port)
+        assert ready(port) == 503
+        (line,) = reasons(server.output(), "database")
+        assert "[WARNING] inventory_auth: cannot use the database " in line
+        assert "(check DATABASE_URL); serving with readiness down (503) until it answers" in line
+
+
+def test_an_unmigrated_database_is_one_warning_saying_what_to_run(tmp_path):
+    port = free_port()
+    environ = server_environment(tmp_path, port, MAIL_SERVER="127.0.0.1",
+                                 MAIL_DEFAULT_SENDER="no-reply@sena.edu.co",
+                                 PASSWORD_RESET_URL="https://inventario.sena.edu.co/r?token={token}")
+    with gunicorn(tmp_path, "unmigrated", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        wait_until_serving(server, port)
+        assert ready(port) == 503
+        (line,) = reasons(server.output(), "database")
+        assert "[WARNING] inventory_auth: the database has no schema yet" in line
+        assert "run `flask db upgrade`; readiness answers 503 until then" in line
+
+
+# --- Mail: said once, where it is needed -------------------------------------------------------
+
+def flask_command(tmp_path, environ, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_without_a_mail_server_only_the_master_says_so_once(tmp_path):
+    port = free_port()
+    environ = server_environment(tmp_path, port, WEB_CONCURRENCY="3")
+    upgraded = flask_command(tmp_path, environ, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    listed = flask_command(tmp_path, environ, "users", "list")
+    assert listed.returncode == 0, listed.stderr
+    for command in (upgraded, listed):  # no command needs mail: none speaks of it
+        assert "MAIL_SERVER" not in command.stdout + command.stderr
+    with gunicorn(tmp_path, "no-mail", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        wait_until_serving(server, port)
+        assert ready(port) == 200
+        time.sleep(1)  # every worker has booted
+        output = server.output()
+        assert output.count("Booting worker") == 3, output
+        (line,) = [line for line in output.splitlines() if "MAIL_SERVER" in line]
+        assert "[WARNING] inventory_auth: MAIL_SERVER is not set" in line
+
+
+# --- The address ------------------------------------------------------------------------------
+
+def test_a_port_in_use_stops_the_server_at_once_with_one_line(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        environ = server_environment(tmp_path, port)
+        with gunicorn(tmp_path, "taken", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+            status, seconds = server.wait(timeout=20)
+            output = server.output()
+    assert status == 1, output
+    assert seconds < 5, output  # gunicorn alone retried for 5 s, one error line a second
+    assert "Retrying" not in output and "Connection in use" not in output
+    (line,) = reasons(output)
+    assert line.startswith(f"inventory_auth: cannot listen on 127.0.0.1:{port}: Address already in use")
+
+
+def test_the_default_address_is_the_loopback(tmp_path):
+    port = free_port()
+    environ = server_environment(tmp_path, port)
+    del environ["BIND_HOST"]
+    with gunicorn(tmp_path, "loopback", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        wait_until_serving(server, port)
+        assert f"Listening at: http://127.0.0.1:{port}" in server.output()

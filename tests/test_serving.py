@@ -25,9 +25,9 @@ def test_procfile_migrates_on_release_and_serves_with_gunicorn():
 
 @pytest.mark.parametrize(
     "environ, bind",
-    [({}, "0.0.0.0:8001"), ({"APP_PORT": "9000"}, "0.0.0.0:9000"),
-     ({"APP_PORT": "9000", "PORT": "5000"}, "0.0.0.0:5000"),
-     ({"BIND_HOST": "127.0.0.1"}, "127.0.0.1:8001")],
+    [({}, "127.0.0.1:8001"), ({"APP_PORT": "9000"}, "127.0.0.1:9000"),
+     ({"APP_PORT": "9000", "PORT": "5000"}, "127.0.0.1:5000"),
+     ({"BIND_HOST": "0.0.0.0"}, "0.0.0.0:8001")],
 )
 def test_bind_follows_port_then_app_port(monkeypatch, environ, bind):
     assert gunicorn_settings(monkeypatch, **environ)["bind"] == bind

@@ -8,8 +8,6 @@ hand. See `outbox.py` for what happens to a message after that, and `docs/operat
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, current_app
 
 from .message import Message, password_reset_message
@@ -21,17 +19,10 @@ __all__ = ["Message", "init_app", "outbox", "reset_link", "send_password_reset"]
 
 EXTENSION_KEY = "inventory_auth.outbox"
 
-log = logging.getLogger("inventory_auth.mail")
-
 
 def init_app(app: Flask) -> None:
     mailman.init_app(app)
     app.extensions[EXTENSION_KEY] = Outbox(app)
-    if app.config["APP_ENV"] == "production" and not app.config["MAIL_SERVER"]:
-        log.error(
-            "MAIL_SERVER is not set: password reset messages will not be sent (each one is "
-            "logged as not sent, without its content); `flask users reset-link` still works"
-        )
 
 
 def outbox(app: Flask | None = None) -> Outbox:
