@@ -1,10 +1,13 @@
 # inventory_auth under gunicorn. Configure with environment variables (see docs/operations.md).
 FROM python:3.11-slim
 
+# BIND_HOST: gunicorn binds the loopback address unless told; in a container its proxy is another
+# container, so every interface of the container's own network (publish only the proxy's port).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    APP_ENV=production
+    APP_ENV=production \
+    BIND_HOST=0.0.0.0
 
 WORKDIR /app
 COPY requirements.txt .

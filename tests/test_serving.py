@@ -20,7 +20,8 @@ def gunicorn_settings(monkeypatch, **environ):
 def test_procfile_migrates_on_release_and_serves_with_gunicorn():
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
     assert lines["release"] == "flask db upgrade"
-    assert lines["web"] == "gunicorn -c gunicorn.conf.py wsgi:app"
+    # A platform's router reaches the process from outside it: every interface, said explicitly.
+    assert lines["web"] == "BIND_HOST=0.0.0.0 gunicorn -c gunicorn.conf.py wsgi:app"
 
 
 @pytest.mark.parametrize(

@@ -80,3 +80,58 @@ def test_compose_publishes_only_nginx_and_trusts_one_proxy():
     assert not any("sysctls" in service for service in compose.values())
     optional = yaml.safe_load((ROOT / "deploy" / "compose.tcp-migrate-req.yml").read_text())
     assert optional["services"]["auth"]["sysctls"] == {"net.ipv4.tcp_migrate_req": 1}
+
+
+def raw(port: int, request: bytes) -> tuple[int, dict | str, str]:
+    """Send bytes as they are; the status, the JSON body (or the text) and the Content-Type."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = body.decode(errors="replace")
+    return int(lines[0].split()[1]), parsed, headers.get("Content-Type", "")
+
+
+def get(path: str, *headers: str) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+REFUSED_BEFORE_THE_APPLICATION = {
+    # gunicorn's own limits, reached through nginx's larger buffers: answered by gunicorn in HTML,
+    # replaced by nginx.
+    "a 5,000-byte path (gunicorn's limit)": (get("/api/health?x=" + "a" * 5000), 414),
+    "150 header fields (gunicorn's limit)": (get("/api/health", *(f"X-N{n}: v" for n in range(150))), 431),
+    # nginx's own.
+    "a 9,000-byte path (nginx's buffers)": (get("/api/health?x=" + "a" * 9000), 414),
+    "a 9,000-byte header (nginx's buffers)": (get("/api/health", "X-Big: " + "b" * 9000), 431),
+    "a malformed request line": (b"GARBAGE\r\n\r\n", 400),
+    "a malformed header": (b"GET /api/health HTTP/1.1\r\nHost: a\r\nNo colon here\r\n\r\n", 400),
+}
+
+
+@pytest.mark.parametrize("request_bytes, status", REFUSED_BEFORE_THE_APPLICATION.values(),
+                         ids=REFUSED_BEFORE_THE_APPLICATION.keys())
+def test_refusals_before_the_application_answer_in_the_service_format(served, request_bytes, status):
+    service, nginx = served
+    answered, body, content_type = raw(nginx.port, request_bytes)
+    assert answered == status
+    assert isinstance(body, dict) and set(body) == {"detail"}, body
+    assert content_type.startswith("application/json")
+
+
+def test_the_applications_own_400_passes_through_untouched(served):
+    _, nginx = served
+    answer = call(nginx.port, "POST", "/api/auth/password-reset/confirm",
+                  {"token": "no-existe", "new_password": "Una frase nueva del almacén 4"})
+    assert answer.status == 400
+    assert answer.body == {"detail": "El enlace de restablecimiento no es válido o ha expirado"}
