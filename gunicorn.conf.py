@@ -144,7 +144,9 @@ def _refuse_a_taken_address(server):
     """Bind each TCP address once, as gunicorn will (same socket options), and stop with one line
     if another process holds it. Skipped when gunicorn inherits its sockets (a USR2 re-exec,
     systemd socket activation): they are bound already."""
-    if os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS"):
+    from gunicorn import systemd
+
+    if server.master_pid or systemd.listen_fds(unset_environment=False):
         return
     for address in server.cfg.address:
         if not isinstance(address, tuple):
