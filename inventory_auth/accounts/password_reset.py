@@ -39,7 +39,7 @@ from ..extensions import db
 from ..models import PasswordResetToken, User
 from ..models.types import utcnow
 from ..security import lockout
-from .store import find_by_email, lock, new_password_hash, replace_password
+from .store import end_reset_links, find_by_email, lock, new_password_hash, replace_password
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 # Longest token the API reads (a real one has 43 characters); longer is a 422 in the schema.
@@ -103,19 +103,6 @@ def _forget_dead_tokens(user_id: uuid.UUID, now) -> None:
     )
 
 
-def _supersede(user_id: uuid.UUID, now) -> None:
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.user_id == user_id,
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.superseded_at.is_(None),
-        )
-        .values(superseded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def _store(user: User, digest: str, now) -> None:
     minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
     db.session.add(
@@ -154,7 +141,7 @@ def request(email: str) -> PendingMail | None:
         outcome = SENT
     target = account if outcome == SENT else uuid.uuid4()
     _forget_dead_tokens(target, now)
-    _supersede(target, now)
+    end_reset_links(target, now)
     if outcome == SENT:
         _store(user, digest, now)
     audit.record(
@@ -180,7 +167,7 @@ def issue_link(user: User) -> str:
     token, digest = new_token()
     lock(user.id)
     _forget_dead_tokens(user.id, now)
-    _supersede(user.id, now)
+    end_reset_links(user.id, now)
     _store(user, digest, now)
     audit.record(actions.PASSWORD_RESET_REQUESTED, entity_id=user.id, new={"outcome": OPERATOR_LINK})
     return mail.reset_link(token)

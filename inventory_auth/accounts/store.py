@@ -118,6 +118,12 @@ def end_sessions_and_links(user_id, *, reason: str) -> None:
     """What a new password, a new role or a deactivation ends: every session of the user (its row
     written first) and every reset link not yet used, which a reactivation does not revive."""
     sessions.end_all(user_id, reason=reason)
+    end_reset_links(user_id)
+
+
+def end_reset_links(user_id, now=None) -> None:
+    """Mark every reset link of the user that is still out superseded (a newer one, or a change
+    that must end them all)."""
     db.session.execute(
         update(PasswordResetToken)
         .where(
@@ -125,6 +131,6 @@ def end_sessions_and_links(user_id, *, reason: str) -> None:
             PasswordResetToken.used_at.is_(None),
             PasswordResetToken.superseded_at.is_(None),
         )
-        .values(superseded_at=utcnow()),
+        .values(superseded_at=now or utcnow()),
         execution_options={"synchronize_session": False},
     )
