@@ -63,3 +63,10 @@ def test_no_control_socket_unless_one_is_named(monkeypatch):
     settings = gunicorn_settings(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/inventory_auth/a.ctl")
     assert settings["control_socket_disable"] is False
     assert settings["control_socket"] == "/run/inventory_auth/a.ctl"
+
+
+def test_the_image_listens_on_its_network_for_the_proxy_container():
+    """gunicorn binds the loopback address unless told; in the image its proxy is another
+    container (docker-compose.yml), which reaches it over the containers' network."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "BIND_HOST=0.0.0.0" in dockerfile.split("\nFROM ", 1)[1]
