@@ -102,6 +102,7 @@ class Text(fields.String):
     inside (`has_control_character`; a NUL gets its own message, as PostgreSQL cannot store one)."""
 
     default_error_messages = {"nul_character": NUL_CHARACTER, "control_character": CONTROL_CHARACTER}
+    control_error = "control_character"  # the message for one, by its key
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -109,7 +110,7 @@ class Text(fields.String):
             raise self.make_error("nul_character")
         text = text.strip()
         if has_control_character(text):
-            raise self.make_error("control_character")
+            raise self.make_error(self.control_error)
         return text
 
 
@@ -145,6 +146,7 @@ class OptionalWebUrl(OptionalText):
     a relative path, which a client would put in a link or an image as is."""
 
     default_error_messages = {"invalid_web_url": INVALID_WEB_URL}
+    control_error = "invalid_web_url"  # a URL with a control character is not a web address
 
     def _deserialize(self, value, attr, data, **kwargs):
         url = super()._deserialize(value, attr, data, **kwargs)
