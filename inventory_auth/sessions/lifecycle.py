@@ -187,7 +187,7 @@ def claim(user: User, **values) -> bool:
     claimed = db.session.execute(
         update(User)
         .where(User.id == user.id, User.session_generation == user.session_generation)
-        .values(values or {"session_generation": User.session_generation}),
+        .values(values or {"session_generation": User.session_generation, "updated_at": User.updated_at}),
         execution_options={"synchronize_session": False},
     )
     if claimed.rowcount != 1:
