@@ -418,3 +418,14 @@ def test_an_unexpected_error_is_a_500_page_without_a_trace(site, monkeypatch):
     body = response.get_data(as_text=True)
     assert "secreto interno" not in body and "Traceback" not in body
     assert page_of(response).h1 == "Ocurrió un error inesperado. Intente de nuevo más tarde."
+
+
+def test_the_shipped_nginx_logs_paths_without_their_query():
+    from pathlib import Path
+
+    site = (Path(__file__).resolve().parent.parent / "deploy/nginx/inventory_auth.conf.template").read_text()
+    formats = re.findall(r"log_format\s+(\w+)((?:[^;])*);", site)
+    assert [name for name, _ in formats] == ["inventory_auth_paths"]
+    assert "$uri" in formats[0][1]
+    assert not re.search(r"\$(request|request_uri|args|query_string)\b", formats[0][1])
+    assert re.findall(r"access_log\s+([^;]+);", site) == ["/dev/stdout inventory_auth_paths"]
