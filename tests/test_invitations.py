@@ -239,3 +239,27 @@ def test_production_without_public_url_builds_no_link(make_app, tmp_path):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(InvitationToken)) == 0
         with pytest.raises(LinkUnavailable):
             mail.invitation_link("token")
+
+
+def test_production_without_a_link_setting_prints_no_reset_link(make_app, create_user):
+    app = make_app(APP_ENV="production", SECRET_KEY=STRONG_SECRET)
+    user = create_user()
+    result = app.test_cli_runner().invoke(args=["users", "reset-link", user["email"]])
+    assert result.exit_code == 1
+    assert without_target(result.output).strip() == (
+        "Error: no link can be built: set PUBLIC_URL or PASSWORD_RESET_URL (the service's address "
+        "as people reach it)"
+    )
+    assert audit_rows(app, "password_reset_requested") == []
+    with_url = make_app(APP_ENV="production", SECRET_KEY=STRONG_SECRET, PUBLIC_URL=PUBLIC_URL)
+    printed = with_url.test_cli_runner().invoke(args=["users", "reset-link", user["email"]])
+    assert printed.exit_code == 0
+    assert printed.stdout.startswith(PUBLIC_URL + "/restablecer-contrasena?token=")
+
+
+def test_production_answers_the_api_without_inventing_a_link(make_app, create_user, caplog):
+    app = make_app(APP_ENV="production", SECRET_KEY=STRONG_SECRET)
+    user = create_user()
+    response = app.test_client().post("/api/auth/password-reset/request", json={"email": user["email"]})
+    assert response.status_code == 202
+    assert "mail not sent: no link can be built (set PUBLIC_URL or PASSWORD_RESET_URL)" in caplog.text

@@ -42,6 +42,15 @@ def password_form(flow: Flow, token: str, email: str, status: int = 200, errors=
                 errors=errors or {})
 
 
+def form_again(flow: Flow, token: str, errors: dict):
+    """The form with its errors (422), while the link still works; else the bad-link page."""
+    try:
+        user = flow.check(token)
+    except flow.invalid:
+        return bad_link(flow)
+    return password_form(flow, token, user.email, 422, errors)
+
+
 def show_form(flow: Flow, values: list[str]):
     """GET with `?token=`: the form, only for a token that can still be used."""
     token = token_from(values)
@@ -62,11 +71,7 @@ def set_password(flow: Flow, form):
     try:
         data = NewPasswordForm().load({key: value for key, value in as_input(form).items() if key != "token"})
     except ValidationError as error:
-        try:
-            user = flow.check(token)  # a link that cannot work gets no form
-        except flow.invalid:
-            return bad_link(flow)
-        return password_form(flow, token, user.email, 422, errors_of(error))
+        return form_again(flow, token, errors_of(error))  # a link that cannot work gets no form
     try:
         bounded(flow.accept)(token, data["password"])
         db.session.commit()
@@ -76,8 +81,7 @@ def set_password(flow: Flow, form):
     except WeakPassword as weak:
         db.session.rollback()
         problems = [messages.PASSWORD_PROBLEMS[code] for code in weak.problems]
-        user = flow.check(token)
-        return password_form(flow, token, user.email, 422, {PASSWORD_FIELD: problems})
+        return form_again(flow, token, {PASSWORD_FIELD: problems})
     return page("done.html", flow=flow, title=flow.done_title)
 
 
