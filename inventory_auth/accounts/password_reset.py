@@ -21,15 +21,13 @@ addresses strangers typed.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from limits import parse_many
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from .. import audit, mail
 from ..audit import actions
@@ -39,11 +37,13 @@ from ..extensions import db
 from ..models import PasswordResetToken, User
 from ..models.types import utcnow
 from ..security import lockout
+from . import link_tokens
+from .link_tokens import TOKEN_MAX_LENGTH, new_token, token_digest
 from .store import end_reset_links, find_by_email, lock, new_password_hash, replace_password
 
-TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
-# Longest token the API reads (a real one has 43 characters); longer is a 422 in the schema.
-TOKEN_MAX_LENGTH = 256
+__all__ = [
+    "TOKEN_MAX_LENGTH", "check", "confirm", "issue_link", "new_token", "request", "send", "token_digest",
+]
 
 # The `outcome` of a request, as the audit trail records it.
 SENT = "sent"
@@ -59,16 +59,6 @@ class PendingMail:
 
     email: str
     token: str
-
-
-def new_token() -> tuple[str, str]:
-    """A fresh token and the digest that is stored for it."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    return token, token_digest(token)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _account_limits() -> list[tuple[int, timedelta]]:
@@ -160,7 +150,9 @@ def send(pending: PendingMail | None) -> None:
 
 def issue_link(user: User) -> str:
     """A new link for `user`, superseding the older ones, for an operator to pass on by hand
-    (`flask users reset-link`); no per-account limit applies. Audited."""
+    (`flask users reset-link`); no per-account limit applies. Audited. LinkUnavailable, before
+    anything is stored, where production has no address to build it from."""
+    mail.link_template(mail.RESET_LINK)
     if not user.is_active:
         raise ResetTokenInvalid()
     now = utcnow()
@@ -173,34 +165,31 @@ def issue_link(user: User) -> str:
     return mail.reset_link(token)
 
 
-def confirm(token: str, new_password: str) -> User:
+def _usable(token: str, now) -> tuple[PasswordResetToken, User]:
+    row = link_tokens.usable_row(PasswordResetToken, token, now)
+    user = db.session.get(User, row.user_id) if row is not None else None
+    if user is None or not user.is_active:
+        raise ResetTokenInvalid()
+    return row, user
+
+
+def check(token: str) -> User:
+    """The user whose link this is, if it can still be used (the page that asks for the new
+    password shows its form only then); else ResetTokenInvalid. Changes nothing."""
+    return _usable(token, utcnow())[1]
+
+
+def confirm(token: str, new_password: str, *, field: str = "new_password") -> User:
     """Set the password of the token's user; ResetTokenInvalid or WeakPassword (then nothing
     has changed and the token still works)."""
     now = utcnow()
-    row = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == token_digest(token))
-    )
-    if row is None or row.used_at is not None or row.superseded_at is not None or row.expires_at <= now:
-        raise ResetTokenInvalid()
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise ResetTokenInvalid()
+    row, user = _usable(token, now)
     release_connection()  # nothing written yet: no connection held through the hashing
-    password_hash = new_password_hash(user, new_password)  # the policy first
+    password_hash = new_password_hash(user, new_password, field=field)  # the policy first
     lock(user.id)  # the account's row first, as every change of its password or state does
     # Only one request can use a token: a concurrent one finds it used (or ended by a password
     # change, a role change or a deactivation that committed meanwhile) and changes nothing.
-    used = db.session.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.id == row.id,
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.superseded_at.is_(None),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:
+    if not link_tokens.use(PasswordResetToken, row.id, now):
         raise ResetTokenInvalid()
     replace_password(user, password_hash)  # every session and every other link end
     lockout.clear(user.email)

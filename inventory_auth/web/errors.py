@@ -112,6 +112,9 @@ DOMAIN_ERRORS = [
     (domain.AccountLocked, _locked),
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
     (domain.ResetTokenInvalid, lambda e: BadRequest(messages.RESET_TOKEN_INVALID)),
+    (domain.InvitationTokenInvalid, lambda e: BadRequest(messages.ACTIVATION_TOKEN_INVALID)),
+    (domain.AccountHasPassword, lambda e: Conflict(messages.ACCOUNT_HAS_PASSWORD)),
+    (domain.LinkUnavailable, lambda e: ServiceUnavailable(messages.LINK_UNAVAILABLE)),
     (domain.InvalidToken, lambda e: Unauthorized()),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
     (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),
@@ -175,13 +178,17 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, detail, headers=headers)
 
 
-def handle_rate_limited(error: RateLimitExceeded):
-    """A per-address limit was hit: say when the window reopens."""
+def rate_limit_retry_after() -> int:
+    """Seconds until the per-address limit this request hit reopens."""
     from ..extensions import limiter
 
     current = limiter.current_limit
-    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-    return error_response(429, HTTP_DETAILS[429], headers={"Retry-After": str(seconds)})
+    return max(1, math.ceil(current.reset_at - time.time())) if current else 60
+
+
+def handle_rate_limited(error: RateLimitExceeded):
+    """A per-address limit was hit: say when the window reopens."""
+    return error_response(429, HTTP_DETAILS[429], headers={"Retry-After": str(rate_limit_retry_after())})
 
 
 def handle_unexpected(error: Exception):

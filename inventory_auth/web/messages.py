@@ -39,6 +39,11 @@ PASSWORD_RESET_REQUESTED = (
 PASSWORD_RESET_DONE = "Contraseña restablecida exitosamente"
 RESET_TOKEN_INVALID = "El enlace de restablecimiento no es válido o ha expirado"
 
+# Invitations to accounts created without a password
+ACTIVATION_TOKEN_INVALID = "El enlace de activación no es válido o ha expirado"
+ACCOUNT_HAS_PASSWORD = "La cuenta ya tiene una contraseña: su titular puede ingresar o restablecerla"
+LINK_UNAVAILABLE = "El servicio no tiene configurada su dirección pública (PUBLIC_URL) para crear el enlace"
+
 # Password policy problems, by the code `security.password_policy` reports.
 PASSWORD_PROBLEMS = {
     "too_common": "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia.",
@@ -117,3 +122,23 @@ def locked_out(seconds: int) -> str:
     minutes = math.ceil(seconds / 60)
     wait = f"{seconds} segundos" if seconds < 60 else f"{minutes} minuto{'s' if minutes > 1 else ''}"
     return f"Demasiados intentos fallidos de inicio de sesión. Intente de nuevo en {wait}."
+
+
+# The pages a link in a mail leads to (inventory_auth/pages): what they say besides their labels.
+PAGE_PASSWORDS_DIFFER = "Las dos contraseñas no coinciden; escríbala igual en ambos campos."
+PAGE_RESET_DONE_TITLE = "Contraseña restablecida"
+PAGE_ACTIVATION_DONE_TITLE = "Cuenta activada"
+PAGE_RESET_NEXT = "Vuelva a la aplicación e ingrese con su nueva contraseña."
+PAGE_ACTIVATION_NEXT = (
+    "Ya puede ingresar desde la aplicación con su correo y la contraseña que eligió."
+)
+PAGE_ERRORS = {
+    400: "La solicitud no es válida. Vuelva a abrir el enlace del correo.",
+    404: "La página no existe.",
+    405: "Esta página no acepta ese tipo de solicitud.",
+    413: "El formulario enviado es demasiado grande.",
+    415: "Envíe el formulario desde esta página.",
+    429: "Demasiadas solicitudes desde su red. Espere unos minutos e intente de nuevo.",
+    500: "Ocurrió un error inesperado. Intente de nuevo más tarde.",
+    503: "El servicio está ocupado o no disponible. Intente de nuevo en unos segundos.",
+}
