@@ -161,3 +161,12 @@ def audit_rows(app, action=None) -> list:
         found = db.session.scalars(query).all()
         db.session.expunge_all()
         return found
+
+
+def private_key_file(folder, algorithm: str = "EdDSA", name: str | None = None) -> str:
+    """A new PEM private key for `algorithm` in `folder`, as JWT_PRIVATE_KEY_FILE names one."""
+    from inventory_auth.signing import material
+
+    path = folder / (name or f"{algorithm.lower()}.pem")
+    path.write_bytes(material.private_pem(material.generate(algorithm)))
+    return str(path)

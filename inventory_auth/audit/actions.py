@@ -30,6 +30,12 @@ USER_SET_PASSWORD = "user_set_password"
 USER_UNLOCK = "user_unlock"
 USER_LOGOUT = "user_logout"
 
+# Operators through `flask keys` and `flask services`
+SIGNING_KEY_ROTATE = "signing_key_rotate"
+SIGNING_KEY_RETIRE = "signing_key_retire"
+SERVICE_CLIENT_CREATE = "service_client_create"
+SERVICE_CLIENT_REVOKE = "service_client_revoke"
+
 # The audit trail itself: old rows removed by `flask audit prune`
 AUDIT_PRUNE = "audit_prune"
 
@@ -57,6 +63,10 @@ LEVEL = {
     USER_SET_PASSWORD: WARNING,
     USER_UNLOCK: INFO,
     USER_LOGOUT: WARNING,
+    SIGNING_KEY_ROTATE: INFO,
+    SIGNING_KEY_RETIRE: WARNING,
+    SERVICE_CLIENT_CREATE: SUCCESS,
+    SERVICE_CLIENT_REVOKE: WARNING,
     AUDIT_PRUNE: WARNING,
 }
 

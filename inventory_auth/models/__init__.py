@@ -4,9 +4,14 @@ from .audit_log import AuditLog
 from .auth_session import AuthSession
 from .login_failure import LoginFailure
 from .password_reset_token import PasswordResetToken
+from .service_client import ServiceClient
+from .signing_key import SigningKey
 from .user import User
 
-__all__ = ["AuditLog", "AuthSession", "LoginFailure", "PasswordResetToken", "User", "exists_on"]
+__all__ = [
+    "AuditLog", "AuthSession", "LoginFailure", "PasswordResetToken", "ServiceClient", "SigningKey",
+    "User", "exists_on",
+]
 
 
 def exists_on(dialect_name: str):

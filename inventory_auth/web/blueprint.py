@@ -18,8 +18,16 @@ from webargs import flaskparser
 from .errors import BadRequest, UnsupportedMediaType
 from .openapi import ErrorDocsMixin, status_description
 
+FORM = "application/x-www-form-urlencoded"
+
 
 class JsonBodyParser(flaskparser.FlaskParser):
+    def load_json_or_form(self, req, schema):
+        """A form body (as RFC 7662 clients send) or else a JSON one, held to the rules above."""
+        if req.mimetype == FORM:
+            return self.load_form(req, schema)
+        return self.load_json(req, schema)
+
     def _raw_load_json(self, req):
         if not req.is_json:
             raise UnsupportedMediaType()

@@ -25,6 +25,10 @@ from .messages import HTTP_DETAILS, VALIDATION_FAILED
 log = logging.getLogger(__name__)
 
 
+# What a caller of introspection is asked for: a service's credential, not a user's token.
+SERVICE_CHALLENGE = 'Basic realm="inventory_auth", charset="UTF-8"'
+
+
 class ApiError(Exception):
     """A refusal of the web layer itself: status, Spanish detail, optional headers and errors."""
 
@@ -113,6 +117,8 @@ DOMAIN_ERRORS = [
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
     (domain.ResetTokenInvalid, lambda e: BadRequest(messages.RESET_TOKEN_INVALID)),
     (domain.InvalidToken, lambda e: Unauthorized()),
+    (domain.ServiceAuthenticationFailed, lambda e: Unauthorized(
+        messages.SERVICE_CREDENTIALS_INVALID, headers={"WWW-Authenticate": SERVICE_CHALLENGE})),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
     (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),
 ]
