@@ -32,10 +32,7 @@ def jwks():
 @bp.doc(security=[{SERVICE_SCHEME: []}])
 @bp.errors(400, 401, 413, 415, 503)
 @bp.arguments(IntrospectionRequestSchema, location="json_or_form")
-@bp.doc(requestBody={"required": True, "content": {
-    "application/x-www-form-urlencoded": {"schema": IntrospectionRequestSchema},
-    "application/json": {"schema": IntrospectionRequestSchema},
-}})
+@bp.doc(requestBody={"content": {"application/json": {"schema": IntrospectionRequestSchema}}})
 @bp.response(200, IntrospectionSchema)
 def introspect(data):
     """Dice si un token de acceso vale ahora mismo (RFC 7662).

@@ -87,6 +87,10 @@ JSON_BODY_ERRORS = (400, 413, 415)
 
 class Blueprint(ErrorDocsMixin, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
+    # `json_or_form` is documented as a form body; the view adds the JSON one (`bp.doc`).
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "json_or_form": FORM,
+    }
 
     def response(self, status_code, schema=None, *, description=None, **kwargs):
         """flask-smorest's, with the status described in Spanish unless told otherwise."""

@@ -146,7 +146,7 @@ def error_response(status: int, detail: str, *, headers=None, errors=None):
 
 def _validation_errors(nested) -> dict:
     """webargs nests messages by location ({"json": {...}}); the contract wants them flat."""
-    if isinstance(nested, dict) and set(nested) <= {"json", "query", "view_args", "headers"}:
+    if isinstance(nested, dict) and set(nested) <= {"json", "json_or_form", "query", "view_args", "headers"}:
         flat = {}
         for part in nested.values():
             flat.update(part if isinstance(part, dict) else {"_schema": part})
