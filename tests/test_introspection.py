@@ -161,7 +161,8 @@ def test_introspection_costs_one_statement_like_get_me(app, client, accounts, se
 def test_bodies_introspection_refuses(client, service):
     missing = client.post("/api/auth/introspect", data={"token_type_hint": "x"}, headers=service)
     assert missing.status_code == 422 and "token" in missing.get_json()["errors"]
-    text = client.post("/api/auth/introspect", data="token=x", headers={**service, "Content-Type": "text/plain"})
+    text = client.post("/api/auth/introspect", data="token=x",
+                       headers={**service, "Content-Type": "text/plain"})
     assert text.status_code == 415
     hinted = client.post("/api/auth/introspect", data={"token": "x", "token_type_hint": "access_token"},
                          headers=service)
