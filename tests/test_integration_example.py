@@ -62,10 +62,8 @@ def gunicorn(folder: Path, args: list[str], environ: dict, log_path: Path, port:
             deadline = time.monotonic() + 30
             while True:
                 with contextlib.suppress(OSError):
-                    try:
+                    with contextlib.suppress(urllib.error.HTTPError):  # any answer: it serves
                         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                    except urllib.error.HTTPError:
-                        pass  # any answer: it serves
                     break
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn on {port} did not serve:\n{log_path.read_text()[-3000:]}")
