@@ -290,6 +290,11 @@ def signing_settings(environ, env_name: str, instance_path: str, algorithm: str)
                 "set ALGORITHM to EdDSA, ES256 or RS256, or unset JWT_PRIVATE_KEY_FILE"
             )
         return settings
+    if _env(environ, "LEGACY_TOKENS_UNTIL") is not None:
+        raise ConfigurationError(
+            f"LEGACY_TOKENS_UNTIL needs ALGORITHM=HS256: the previous backend's tokens are HS256 "
+            f"with SECRET_KEY, which ALGORITHM={algorithm} does not accept; unset one of them"
+        )
     if raw is None:
         if env_name == "production":
             raise ConfigurationError(

@@ -203,6 +203,9 @@ def test_production_refuses_an_asymmetric_algorithm_without_a_usable_key(tmp_pat
         tmp_path, ALGORITHM="ES256", JWT_PRIVATE_KEY_FILE=ed_file
     )
     assert "signs with SECRET_KEY" in settings_error(tmp_path, JWT_PRIVATE_KEY_FILE=ed_file)
+    assert "LEGACY_TOKENS_UNTIL needs ALGORITHM=HS256" in settings_error(
+        tmp_path, ALGORITHM="EdDSA", JWT_PRIVATE_KEY_FILE=ed_file, LEGACY_TOKENS_UNTIL="2026-12-31T00:00:00Z"
+    )
     assert "ALGORITHM must be one of HS256, HS384, HS512, EdDSA, ES256, RS256" in settings_error(
         tmp_path, ALGORITHM="PS256"
     )
