@@ -306,3 +306,28 @@ def test_a_rotated_out_key_is_published_until_its_access_tokens_expire_and_verif
     assert [key.kid for key in snapshot.published(start + timedelta(minutes=30))] == ["new"]
     assert snapshot.verifier("old", start + timedelta(days=29), access=False) is old
     assert snapshot.verifier("old", start + timedelta(days=30), access=False) is None
+
+
+def test_the_jwks_and_token_checks_read_the_keys_without_a_statement_per_request(key_app):
+    from sqlalchemy import event
+
+    from helpers import Accounts
+
+    app = key_app(SIGNING_KEYS_REFRESH_SECONDS="60")
+    client = app.test_client()
+    _, token = Accounts(client).token()  # the key ring is loaded by now
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        for _ in range(20):
+            assert jwks(client)["keys"]
+        assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert len(statements) == 1  # GET /me's own read of the user and session
