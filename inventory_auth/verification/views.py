@@ -4,9 +4,12 @@ The views' docstrings are the operations' summaries and descriptions in the Open
 Spanish like the rest of the API.
 """
 
+from functools import wraps
+
 from flask import current_app, request
 
 from .. import service_clients
+from ..exceptions import ServiceAuthenticationFailed
 from ..signing import current_keyring
 from ..web.openapi import SERVICE_SCHEME
 from . import bp
@@ -28,9 +31,29 @@ def jwks():
     return body, 200, {"Cache-Control": f"public, max-age={max_age}"}
 
 
+def _basic_credentials() -> tuple[str | None, str | None]:
+    auth = request.authorization
+    return (auth.username, auth.password) if auth and auth.type == "basic" else (None, None)
+
+
+def service_caller(view):
+    """401 before the body is read when the request carries no service credential at all (RFC
+    7662: the caller is authenticated first); the credential itself is checked with the token."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        name, secret = _basic_credentials()
+        if not name or not secret:
+            raise ServiceAuthenticationFailed()
+        return view(*args, **kwargs)
+
+    return checked
+
+
 @bp.post("/introspect")
 @bp.doc(security=[{SERVICE_SCHEME: []}])
 @bp.errors(400, 401, 413, 415, 503)
+@service_caller
 @bp.arguments(IntrospectionRequestSchema, location="json_or_form")
 @bp.doc(requestBody={"content": {"application/json": {"schema": IntrospectionRequestSchema}}})
 @bp.response(200, IntrospectionSchema)
@@ -42,7 +65,6 @@ def introspect(data):
     `flask services create`; si no, 401). Responde `{"active": false}` para todo token que no
     valga ahora (vencido, revocado, de un usuario desactivado o con otro rol, de renovación...).
     """
-    auth = request.authorization
-    name, secret = (auth.username, auth.password) if auth and auth.type == "basic" else (None, None)
+    name, secret = _basic_credentials()
     answer = service_clients.introspect(name, secret, data["token"])
     return answer, 200, {"Cache-Control": "no-store"}
