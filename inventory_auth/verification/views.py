@@ -54,7 +54,7 @@ def service_caller(view):
 @bp.doc(security=[{SERVICE_SCHEME: []}])
 @bp.errors(400, 401, 413, 415, 503)
 @service_caller
-@bp.arguments(IntrospectionRequestSchema, location="json_or_form")
+@bp.arguments(IntrospectionRequestSchema(), location="json_or_form")  # one instance: not one per call
 @bp.doc(requestBody={"content": {"application/json": {"schema": IntrospectionRequestSchema}}})
 @bp.response(200, IntrospectionSchema)
 def introspect(data):
