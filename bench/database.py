@@ -57,6 +57,20 @@ def upgrade(env: dict) -> None:
     )
 
 
+def service_credential(env: dict, name: str) -> str:
+    """`flask services create NAME` with the service's environment: the HTTP Basic credential
+    (base64 of `name:secret`) POST /api/auth/introspect takes."""
+    import base64
+
+    flask = Path(sys.executable).parent / "flask"
+    done = subprocess.run(
+        [str(flask), "--app", "wsgi", "services", "create", name],
+        cwd=REPO, env=env, check=True, capture_output=True, text=True,
+    )
+    secret = done.stdout.strip().splitlines()[-1]
+    return base64.b64encode(f"{name}:{secret}".encode()).decode()
+
+
 def password_hash(method: str) -> str:
     """One hash of PASSWORD made by the service's own hashing function with `method`."""
     from flask import Flask

@@ -1,7 +1,8 @@
-"""GET /api/auth/me (or POST /login) through the application alone: no HTTP server, no load generator.
+"""GET /api/auth/me (or POST /login, /introspect) through the application alone: no HTTP server, no
+load generator.
 
     .venv/bin/python -m bench.inprocess [--requests 5000] [--profile 40] [--redis-url URL]
-                                        [--database NAME]
+                                        [--database NAME] [--algorithm EdDSA] [--introspect]
     .venv/bin/python -m bench.inprocess --login [--hash-method pbkdf2:sha256:1000] --requests 400
 
 Builds the application on a fresh PostgreSQL database (`inventory_auth_inprocess` on
@@ -13,6 +14,10 @@ change to the hot path in a minute; judge the result with the full benchmark. `-
 cProfile's N most expensive functions (cumulative), measured on a separate pass. `--redis-url`
 runs the application with that `REDIS_URL` (as a deployment with Redis does); `--database` names
 the scratch database (`BENCH_INPROCESS_DATABASE`), so that two runs on one server do not collide.
+
+`--introspect` measures POST /api/auth/introspect (a service's Basic credential, the user's live
+token as a form body) instead of GET /me, and `--algorithm` signs with a new private key of that
+algorithm (EdDSA, ES256, RS256) instead of HS256.
 
 `--login` measures a successful POST /api/auth/login instead, cycling over `--login-users` seeded
 accounts (as the HTTP benchmark's login_ok does): the production hash method by default, or
@@ -27,6 +32,7 @@ import io
 import os
 import pstats
 import secrets
+import tempfile
 import time
 
 from werkzeug.test import EnvironBuilder
@@ -67,9 +73,11 @@ def signed_in_token(app) -> str:
     return login.get_json()["access_token"]
 
 
-def post_json(app, path: str, body: bytes) -> str:
+def post_json(app, path: str, body: bytes, *, content_type: str = "application/json",
+              headers: dict | None = None) -> str:
     """POST `body` to `path` straight through the WSGI app (no test client); the status line."""
-    builder = EnvironBuilder(path=path, method="POST", data=body, content_type="application/json")
+    builder = EnvironBuilder(path=path, method="POST", data=body, content_type=content_type,
+                             headers=headers)
     environ = builder.get_environ()
     statuses = []
     answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: statuses.append(status))
@@ -88,6 +96,30 @@ def caller(app, token: str):
         body.close()
         if not statuses[0].startswith("200"):
             raise RuntimeError(f"GET /me answered {statuses[0]}")
+
+    return call
+
+
+def introspect_caller(app, token: str):
+    """A call that introspects `token` as a service, with the credential `flask services create`
+    would make."""
+    import base64
+    from urllib.parse import urlencode
+
+    from inventory_auth import service_clients
+    from inventory_auth.extensions import db
+
+    with app.app_context():
+        _, secret = service_clients.create("medicion")
+        db.session.commit()
+    headers = {"Authorization": "Basic " + base64.b64encode(f"medicion:{secret}".encode()).decode()}
+    body = urlencode({"token": token}).encode()
+
+    def call() -> None:
+        status = post_json(app, "/api/auth/introspect", body,
+                           content_type="application/x-www-form-urlencoded", headers=headers)
+        if not status.startswith("200"):
+            raise RuntimeError(f"POST /introspect answered {status}")
 
     return call
 
@@ -142,18 +174,33 @@ def main(argv=None) -> None:
     parser.add_argument("--login-users", type=int, default=200)
     parser.add_argument("--hash-method", default=None, help="PASSWORD_HASH_METHOD (login only)")
     parser.add_argument("--database", default=os.environ.get("BENCH_INPROCESS_DATABASE", DATABASE))
+    parser.add_argument("--introspect", action="store_true", help="measure POST /api/auth/introspect")
+    parser.add_argument("--algorithm", default="HS256", help="ALGORITHM: HS256, EdDSA, ES256, RS256")
     options = parser.parse_args(argv)
 
     url = database.recreate(options.database)
+    keys = tempfile.TemporaryDirectory()
     try:
         extra = {"REDIS_URL": options.redis_url} if options.redis_url else {}
+        if options.algorithm != "HS256":
+            from inventory_auth.signing import material
+
+            key_file = os.path.join(keys.name, "key.pem")
+            with open(key_file, "wb") as handle:
+                handle.write(material.private_pem(material.generate(options.algorithm)))
+            extra.update(ALGORITHM=options.algorithm, JWT_PRIVATE_KEY_FILE=key_file)
         if options.login:
             method = options.hash_method or "pbkdf2:sha256:600000"
             app = build_app(url, PASSWORD_HASH_METHOD=method, **extra)
             database.seed(url, 1, options.login_users, database.password_hash(method))
             call, what = login_caller(app, options.login_users), f"POST /api/auth/login ({method})"
+        elif options.introspect:
+            app = build_app(url, **extra)
+            call = introspect_caller(app, signed_in_token(app))
+            what = f"POST /api/auth/introspect ({options.algorithm})"
         else:
-            call, what = caller(app := build_app(url, **extra), signed_in_token(app)), "GET /api/auth/me"
+            app = build_app(url, **extra)
+            call, what = caller(app, signed_in_token(app)), f"GET /api/auth/me ({options.algorithm})"
         for _ in range(options.warmup):
             call()
         result = measure(call, options.requests)
@@ -169,6 +216,7 @@ def main(argv=None) -> None:
 
             db.engine.dispose()
     finally:
+        keys.cleanup()
         database.drop(options.database)
 
 

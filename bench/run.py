@@ -50,6 +50,7 @@ class Scenario:
 FLOOR = Scenario("floor", "GET /floor (trivial Flask endpoint)", "floor.lua", 200, False)
 SCENARIOS = (
     Scenario("me", "GET /api/auth/me", "me.lua", 200, False),
+    Scenario("introspect", "POST /api/auth/introspect (a service asks)", "introspect.lua", 200, False),
     Scenario("login_ok", "POST /api/auth/login, right password", "login.lua", 200, True),
     Scenario("login_wrong", "POST /api/auth/login, wrong password", "login.lua", 401, True),
     Scenario("login_unknown", "POST /api/auth/login, unknown email", "login.lua", 401, True),
@@ -259,6 +260,8 @@ class Bench:
                 "tokens": self.me_tokens_path,
                 "path": "/floor" if scenario.name == "floor" else "/api/auth/me",
             }
+        if scenario.name == "introspect":
+            return {"tokens": self.me_tokens_path, "credential": self.service_credential}
         if scenario.name == "login_ok":
             harvest = self.dir / f"harvest-{self.nonce()}.txt"
             return dict(common, mode="ok", offset=self.login_cursor, harvest=harvest)
@@ -554,6 +557,7 @@ class Bench:
             )
             self.me_tokens_path = self.dir / "me-tokens.txt"
             self.fresh_me_tokens()
+            self.service_credential = database.service_credential(env, "bench")
             self.probe_refresh()
 
             # The floor runs right before /me at each connection count, so that the two figures the

@@ -50,11 +50,13 @@ def register_extensions(app: Flask) -> None:
     from .extensions import api, db, jwt, limiter, migrate
     from .security import hash_bulkhead, passwords
     from .sessions import token_check
+    from .signing import keyring
 
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     jwt.init_app(app)
+    keyring.init_app(app)
     token_check.init_app(jwt)
     api.init_app(app)
     redis_client.init_app(app)
@@ -71,9 +73,10 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .health import checks
     from .users import bp as users_bp
+    from .verification import bp as verification_bp
 
     checks.init_app(app)
-    for blueprint in (auth_bp, audit_logs_bp, health_bp, users_bp):
+    for blueprint in (auth_bp, verification_bp, audit_logs_bp, health_bp, users_bp):
         api.register_blueprint(blueprint)
     pages.init_app(app)  # the HTML pages a link in a mail leads to (not part of the API document)
 

@@ -18,6 +18,7 @@ from dotenv import load_dotenv
 from limits import parse_many
 
 from .roles import ROLES
+from .signing import material
 
 MIN_SECRET_KEY_BYTES = 32
 # An ACCESS_TOKEN_EXPIRE this small was probably meant as days, as the previous backend read it.
@@ -150,8 +151,11 @@ def load_config(instance_path: str, environ=None) -> dict:
             f"APP_ENV must be production, development or testing, got {env_name!r}"
         )
     algorithm = _env(environ, "ALGORITHM", "HS256")
-    if algorithm not in ("HS256", "HS384", "HS512"):
-        raise ConfigurationError(f"ALGORITHM must be HS256, HS384 or HS512, got {algorithm!r}")
+    known = material.SYMMETRIC_ALGORITHMS + material.ASYMMETRIC_ALGORITHMS
+    if algorithm not in known:
+        raise ConfigurationError(
+            f"ALGORITHM must be one of {', '.join(known)}, got {algorithm!r}"
+        )
     key = secret_key(environ, env_name, instance_path)
     access_minutes = _int(environ, "ACCESS_TOKEN_EXPIRE", 30)
     if access_minutes < 1:
@@ -193,6 +197,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         "JWT_ALGORITHM": algorithm,
         "JWT_DECODE_ALGORITHMS": [algorithm],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=access_minutes),
+        **signing_settings(environ, env_name, instance_path, algorithm),
         # Said once at start-up, after logging is set up (create_app).
         "CONFIG_WARNINGS": warnings,
         "JWT_TOKEN_LOCATION": ["headers"],
@@ -242,6 +247,69 @@ def load_config(instance_path: str, environ=None) -> dict:
         **transition_settings(environ, warnings),
         **hash_bulkhead_settings(environ),
     }
+
+
+DEVELOPMENT_KEY_FILE = "jwt_private_key_{algorithm}.pem"
+
+
+def _development_private_key(instance_path: str, algorithm: str) -> Path:
+    """A key pair made once in `instance/`, so development tokens survive restarts."""
+    path = Path(instance_path) / DEVELOPMENT_KEY_FILE.format(algorithm=algorithm.lower())
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(material.private_pem(material.generate(algorithm)))
+    return path
+
+
+def signing_settings(environ, env_name: str, instance_path: str, algorithm: str) -> dict:
+    """The keys of the asymmetric algorithms (signing/): the first private key, from
+    JWT_PRIVATE_KEY_FILE (made in `instance/` outside production), and how long other services and
+    this service's workers may keep a copy of the published keys."""
+    max_age = _int(environ, "JWKS_MAX_AGE_SECONDS", 300)
+    if not 0 <= max_age <= 86400:
+        raise ConfigurationError(f"JWKS_MAX_AGE_SECONDS must be 0 to 86400, got {max_age}")
+    refresh = _int(environ, "SIGNING_KEYS_REFRESH_SECONDS", 30)
+    if not 1 <= refresh <= 3600:
+        raise ConfigurationError(f"SIGNING_KEYS_REFRESH_SECONDS must be 1 to 3600, got {refresh}")
+    settings = {
+        "JWT_PRIVATE_KEY_FILE": None,
+        "JWT_FILE_PRIVATE_KEY": None,
+        "JWKS_MAX_AGE_SECONDS": max_age,
+        "SIGNING_KEYS_REFRESH_SECONDS": refresh,
+    }
+    raw = _env(environ, "JWT_PRIVATE_KEY_FILE")
+    if algorithm in material.SYMMETRIC_ALGORITHMS:
+        if raw is not None:
+            raise ConfigurationError(
+                f"JWT_PRIVATE_KEY_FILE is set but ALGORITHM={algorithm} signs with SECRET_KEY; "
+                "set ALGORITHM to EdDSA, ES256 or RS256, or unset JWT_PRIVATE_KEY_FILE"
+            )
+        return settings
+    if _env(environ, "LEGACY_TOKENS_UNTIL") is not None:
+        raise ConfigurationError(
+            f"LEGACY_TOKENS_UNTIL needs ALGORITHM=HS256: the previous backend's tokens are HS256 "
+            f"with SECRET_KEY, which ALGORITHM={algorithm} does not accept; unset one of them"
+        )
+    if raw is None:
+        if env_name == "production":
+            raise ConfigurationError(
+                f"JWT_PRIVATE_KEY_FILE must name the PEM private key ALGORITHM={algorithm} signs "
+                f"with (make one with: python -m inventory_auth.signing {algorithm} PATH)"
+            )
+        path = _development_private_key(instance_path, algorithm)
+    else:
+        path = Path(raw)
+    try:
+        key = material.read_pem_file(path, algorithm)
+    except ValueError as error:
+        raise ConfigurationError(f"JWT_PRIVATE_KEY_FILE {str(path)!r} {error}") from None
+    settings.update({"JWT_PRIVATE_KEY_FILE": str(path), "JWT_FILE_PRIVATE_KEY": key})
+    return settings
 
 
 def password_hash_method(environ) -> str:

@@ -109,6 +109,31 @@ class RefreshTokenReused(InvalidToken):
     """A refresh token replaced earlier was presented again: its session has been ended."""
 
 
+# Signing keys (asymmetric ALGORITHM) and the services that introspect tokens
+class SymmetricAlgorithm(DomainError):
+    """ALGORITHM is HS*: SECRET_KEY signs, and there are no keys to manage."""
+
+
+class UnknownSigningKey(DomainError):
+    """No signing key has this kid."""
+
+
+class SigningKeyInUse(DomainError):
+    """The key signs now: rotate first, then retire it."""
+
+
+class ServiceClientExists(DomainError):
+    """A service credential with this name exists already (revoked ones included)."""
+
+
+class UnknownServiceClient(DomainError):
+    """No live service credential has this name."""
+
+
+class ServiceAuthenticationFailed(DomainError):
+    """A call to introspection without a valid service credential."""
+
+
 class DependencyUnavailable(DomainError):
     """A store the answer depends on (the database, Redis) cannot be reached: try again later."""
 

@@ -11,11 +11,20 @@ claim). Should a key callback ever be registered, the library's own path runs in
 token still carries its header and claims on the exception, as flask-jwt-extended's expired-token
 callback expects.
 
+Under an asymmetric ALGORITHM (EdDSA, ES256, RS256) the key comes from the key ring
+(`signing/keyring.py`): a new token is signed with the ring's signing key and names it in `kid`
+(key and `kid` chosen once per token, so a rotation between the two cannot mismatch them); an
+incoming token is verified with the key its `kid` names, and with that key's algorithm only, after
+its header alone has been parsed (which refuses headers that bring their own key). Under HS* none
+of this runs: the path above is unchanged.
+
 Tied to flask-jwt-extended's internals (`_decode_jwt_from_config`, `_decode_jwt`), which is why
 the version is pinned; tests/test_tokens.py runs the whole attacker's token matrix through it.
 """
 
 from __future__ import annotations
+
+from contextvars import ContextVar
 
 import jwt as pyjwt
 from flask_jwt_extended import JWTManager as _LibraryJWTManager
@@ -23,22 +32,52 @@ from flask_jwt_extended.config import config
 from flask_jwt_extended.default_callbacks import default_decode_key_callback
 from flask_jwt_extended.tokens import _decode_jwt
 
+from .signing import current_keyring
+
+# The key a token being encoded is signed with (set only around one encode).
+_signing_key: ContextVar = ContextVar("signing_key", default=None)
+
 
 class JWTManager(_LibraryJWTManager):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._encode_key_callback = _encode_key
+
+    def _encode_jwt_from_config(self, identity, token_type, claims=None, fresh=False,
+                                expires_delta=None, headers=None) -> str:
+        ring = current_keyring()
+        if ring is None:
+            return super()._encode_jwt_from_config(
+                identity, token_type, claims, fresh, expires_delta, headers
+            )
+        key = ring.signing_key()
+        reset = _signing_key.set(key)
+        try:
+            return super()._encode_jwt_from_config(
+                identity, token_type, claims, fresh, expires_delta, {**(headers or {}), "kid": key.kid}
+            )
+        finally:
+            _signing_key.reset(reset)
+
     def _decode_jwt_from_config(
         self, encoded_token: str, csrf_value=None, allow_expired: bool = False
     ) -> dict:
         if self._decode_key_callback is not default_decode_key_callback:
             return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        ring = current_keyring()
+        if ring is None:
+            secret, algorithms = config.decode_key, config.decode_algorithms
+        else:
+            secret, algorithms = ring.verification(encoded_token)
         kwargs = {
-            "algorithms": config.decode_algorithms,
+            "algorithms": algorithms,
             "audience": config.decode_audience,
             "csrf_value": csrf_value,
             "encoded_token": encoded_token,
             "identity_claim_key": config.identity_claim_key,
             "issuer": config.decode_issuer,
             "leeway": config.leeway,
-            "secret": config.decode_key,
+            "secret": secret,
             "verify_aud": config.decode_audience is not None,
             "verify_sub": config.verify_sub,
         }
@@ -48,3 +87,9 @@ class JWTManager(_LibraryJWTManager):
             error.jwt_header = pyjwt.get_unverified_header(encoded_token)
             error.jwt_data = _decode_jwt(**kwargs, allow_expired=True)
             raise
+
+
+def _encode_key(_identity):
+    """The private key chosen for the token being encoded; SECRET_KEY under HS*."""
+    key = _signing_key.get()
+    return config.encode_key if key is None else key.private_key

@@ -216,3 +216,10 @@ class Page(HTMLParser):
         """The text of everything the input `name` is described by (aria-describedby)."""
         ids = (self.field(name) or {}).get("aria-describedby", "").split()
         return " ".join(" ".join(self.by_id.get(i, "").split()) for i in ids)
+def private_key_file(folder, algorithm: str = "EdDSA", name: str | None = None) -> str:
+    """A new PEM private key for `algorithm` in `folder`, as JWT_PRIVATE_KEY_FILE names one."""
+    from inventory_auth.signing import material
+
+    path = folder / (name or f"{algorithm.lower()}.pem")
+    path.write_bytes(material.private_pem(material.generate(algorithm)))
+    return str(path)

@@ -112,7 +112,7 @@ def test_postgresql_database_that_does_not_exist_is_one_line():
 @pytest.mark.parametrize(
     "command, environ, says",
     [
-        (["users", "list"], {"ALGORITHM": "RS256"}, "ALGORITHM must be HS256, HS384 or HS512"),
+        (["users", "list"], {"ALGORITHM": "PS256"}, "ALGORITHM must be one of HS256, HS384, HS512"),
         (["db", "upgrade"], {"DATABASE_URL": "mysql://root@127.0.0.1/inventory"},
          "DATABASE_URL must be a postgresql://"),
         (["sessions", "prune"], {"APP_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY must be set"),

@@ -109,7 +109,7 @@ def test_redis_timeout_reaches_the_rate_limiter_too(tmp_path):
     assert config["RATELIMIT_STORAGE_OPTIONS"] == {"socket_timeout": 1.5, "socket_connect_timeout": 1.5}
 
 
-@pytest.mark.parametrize("environ", [{"ALGORITHM": "none"}, {"ALGORITHM": "RS256"},
+@pytest.mark.parametrize("environ", [{"ALGORITHM": "none"}, {"ALGORITHM": "PS256"},
                                      {"ACCESS_TOKEN_EXPIRE": "treinta"}, {"APP_ENV": "staging"},
                                      {"REDIS_TIMEOUT_SECONDS": "medio"}, {"REDIS_TIMEOUT_SECONDS": "0"}])
 def test_bad_values_are_refused(tmp_path, environ):

@@ -29,7 +29,9 @@ locally for a deeper run: `FUZZ_EXAMPLES=500 .venv/bin/pytest tests/test_fuzz.py
 
 from __future__ import annotations
 
+import base64
 import os
+import uuid
 
 import pytest
 import schemathesis
@@ -47,6 +49,7 @@ from inventory_auth.accounts import create_user
 from inventory_auth.audit import actions
 from inventory_auth.extensions import db
 from inventory_auth.models import User
+from inventory_auth.web.openapi import BEARER_SCHEME
 
 from helpers import PASSWORD, base_environ
 
@@ -74,7 +77,7 @@ fuzz_settings = settings(
 
 
 def needs_bearer(case) -> bool:
-    return bool(case.operation.definition.raw.get("security"))
+    return any(BEARER_SCHEME in scheme for scheme in case.operation.definition.raw.get("security", []))
 
 
 def is_documented_method(case) -> bool:
@@ -170,6 +173,22 @@ def test_fuzz_users_with_admin_general_token(case, fuzz_app, seeded_admin):
         assert response.status_code not in (401, 403), (
             f"{case.method} {case.path} refused an admin_general: {response.text}"
         )
+
+
+@schema.include(path_regex="^/api/auth/introspect").parametrize()
+@fuzz_settings
+def test_fuzz_introspection_with_a_service_credential(case, fuzz_app, seeded_user):
+    without_authorization(case)
+    with fuzz_app.app_context():
+        from inventory_auth import service_clients
+
+        client, secret = service_clients.create(f"fuzz-{uuid.uuid4().hex[:8]}")
+        name = client.name
+        db.session.commit()
+    case.headers["Authorization"] = "Basic " + base64.b64encode(f"{name}:{secret}".encode()).decode()
+    response = case.call_and_validate(app=fuzz_app, checks=CHECKS)
+    if is_documented_method(case) and not drops_authorization(case):
+        assert response.status_code != 401, f"introspection refused a service: {response.text}"
 
 
 @schema.parametrize()

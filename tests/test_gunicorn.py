@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import private_key_file
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
@@ -137,12 +139,22 @@ MISCONFIGURATIONS = {
     "a MySQL DATABASE_URL": ({"DATABASE_URL": "mysql://inv:clave-secreta@127.0.0.1/x"}, "DATABASE_URL"),
     "a negative TRUSTED_PROXIES": ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
     "a word for GUNICORN_THREADS": ({"GUNICORN_THREADS": "dieciseis"}, "GUNICORN_THREADS"),
+    "EdDSA without a key": ({"ALGORITHM": "EdDSA"}, "JWT_PRIVATE_KEY_FILE must name"),
+    "an unreadable key": (
+        {"ALGORITHM": "RS256", "JWT_PRIVATE_KEY_FILE": "/nonexistent/key.pem"}, "cannot be read"
+    ),
+    "a key of another algorithm": (
+        {"ALGORITHM": "ES256", "JWT_PRIVATE_KEY_FILE": "{an Ed25519 key}"},
+        "does not fit ALGORITHM=ES256",
+    ),
 }
 
 
 @pytest.mark.parametrize("overrides, setting", MISCONFIGURATIONS.values(), ids=MISCONFIGURATIONS.keys())
 def test_a_misconfigured_server_stops_at_once_with_one_line(tmp_path, overrides, setting):
     port = free_port()
+    if overrides.get("JWT_PRIVATE_KEY_FILE") == "{an Ed25519 key}":
+        overrides = {**overrides, "JWT_PRIVATE_KEY_FILE": private_key_file(tmp_path, "EdDSA")}
     environ = server_environment(tmp_path, port, **overrides)
     with gunicorn(tmp_path, "misconfigured", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
         status, seconds = server.wait(timeout=15)

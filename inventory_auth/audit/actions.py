@@ -32,6 +32,12 @@ USER_UNLOCK = "user_unlock"
 USER_LOGOUT = "user_logout"
 USER_INVITE = "user_invite"
 
+# Operators through `flask keys` and `flask services`
+SIGNING_KEY_ROTATE = "signing_key_rotate"
+SIGNING_KEY_RETIRE = "signing_key_retire"
+SERVICE_CLIENT_CREATE = "service_client_create"
+SERVICE_CLIENT_REVOKE = "service_client_revoke"
+
 # The audit trail itself: old rows removed by `flask audit prune`
 AUDIT_PRUNE = "audit_prune"
 
@@ -61,6 +67,10 @@ LEVEL = {
     USER_UNLOCK: INFO,
     USER_LOGOUT: WARNING,
     USER_INVITE: INFO,
+    SIGNING_KEY_ROTATE: INFO,
+    SIGNING_KEY_RETIRE: WARNING,
+    SERVICE_CLIENT_CREATE: SUCCESS,
+    SERVICE_CLIENT_REVOKE: WARNING,
     AUDIT_PRUNE: WARNING,
 }
 

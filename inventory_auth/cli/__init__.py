@@ -1,9 +1,12 @@
-"""Command-line tools for administrators: `flask users ...`, `flask sessions ...`, `flask audit ...`."""
+"""Command-line tools for administrators: `flask users ...`, `flask sessions ...`, `flask audit ...`,
+`flask keys ...`, `flask services ...`."""
 
 from . import failures
 from .audit import audit_group
 from .invite import invite
+from .keys import keys_group
 from .reset import reset_link
+from .services import services_group
 from .sessions import sessions_group
 from .users import users
 
@@ -15,4 +18,6 @@ def register_commands(app):
     app.cli.add_command(users)
     app.cli.add_command(sessions_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(services_group)
     failures.install(app)

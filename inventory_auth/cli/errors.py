@@ -44,6 +44,17 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "the account is deactivated; activate it first (flask users activate)"
     if isinstance(error, domain.LinkUnavailable):
         return f"no link can be built: set {error.setting} (the service's address as people reach it)"
+    if isinstance(error, domain.SymmetricAlgorithm):
+        return ("ALGORITHM is HS256/HS384/HS512: tokens are signed with SECRET_KEY and there are "
+                "no keys to manage; set ALGORITHM to EdDSA, ES256 or RS256 (docs/integration.md)")
+    if isinstance(error, domain.UnknownSigningKey):
+        return "no signing key has that kid (see flask keys list)"
+    if isinstance(error, domain.SigningKeyInUse):
+        return "that key signs now; run flask keys rotate first, then retire it"
+    if isinstance(error, domain.ServiceClientExists):
+        return "a service credential with that name exists already (revoked ones keep their name)"
+    if isinstance(error, domain.UnknownServiceClient):
+        return "no live service credential has that name (see flask services list)"
     if isinstance(error, domain.DependencyUnavailable):
         return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__

@@ -5,16 +5,13 @@ from .auth_session import AuthSession
 from .invitation_token import InvitationToken
 from .login_failure import LoginFailure
 from .password_reset_token import PasswordResetToken
+from .service_client import ServiceClient
+from .signing_key import SigningKey
 from .user import User
 
 __all__ = [
-    "AuditLog",
-    "AuthSession",
-    "InvitationToken",
-    "LoginFailure",
-    "PasswordResetToken",
-    "User",
-    "exists_on",
+    "AuditLog", "AuthSession", "InvitationToken", "LoginFailure", "PasswordResetToken",
+    "ServiceClient", "SigningKey", "User", "exists_on",
 ]
 
 

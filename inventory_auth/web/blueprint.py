@@ -18,8 +18,16 @@ from webargs import flaskparser
 from .errors import BadRequest, UnsupportedMediaType
 from .openapi import ErrorDocsMixin, status_description
 
+FORM = "application/x-www-form-urlencoded"
+
 
 class JsonBodyParser(flaskparser.FlaskParser):
+    def load_json_or_form(self, req, schema):
+        """A form body (as RFC 7662 clients send) or else a JSON one, held to the rules above."""
+        if req.mimetype == FORM:
+            return self.load_form(req, schema)
+        return self.load_json(req, schema)
+
     def _raw_load_json(self, req):
         if not req.is_json:
             raise UnsupportedMediaType()
@@ -79,6 +87,10 @@ JSON_BODY_ERRORS = (400, 413, 415)
 
 class Blueprint(ErrorDocsMixin, flask_smorest.Blueprint):
     ARGUMENTS_PARSER = JsonBodyParser()
+    # `json_or_form` is documented as a form body; the view adds the JSON one (`bp.doc`).
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "json_or_form": FORM,
+    }
 
     def response(self, status_code, schema=None, *, description=None, **kwargs):
         """flask-smorest's, with the status described in Spanish unless told otherwise."""

@@ -25,6 +25,10 @@ from .messages import HTTP_DETAILS, VALIDATION_FAILED
 log = logging.getLogger(__name__)
 
 
+# What a caller of introspection is asked for: a service's credential, not a user's token.
+SERVICE_CHALLENGE = 'Basic realm="inventory_auth", charset="UTF-8"'
+
+
 class ApiError(Exception):
     """A refusal of the web layer itself: status, Spanish detail, optional headers and errors."""
 
@@ -116,6 +120,8 @@ DOMAIN_ERRORS = [
     (domain.AccountHasPassword, lambda e: Conflict(messages.ACCOUNT_HAS_PASSWORD)),
     (domain.LinkUnavailable, lambda e: ServiceUnavailable(messages.LINK_UNAVAILABLE)),
     (domain.InvalidToken, lambda e: Unauthorized()),
+    (domain.ServiceAuthenticationFailed, lambda e: Unauthorized(
+        messages.SERVICE_CREDENTIALS_INVALID, headers={"WWW-Authenticate": SERVICE_CHALLENGE})),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
     (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),
 ]
@@ -143,7 +149,7 @@ def error_response(status: int, detail: str, *, headers=None, errors=None):
 
 def _validation_errors(nested) -> dict:
     """webargs nests messages by location ({"json": {...}}); the contract wants them flat."""
-    if isinstance(nested, dict) and set(nested) <= {"json", "query", "view_args", "headers"}:
+    if isinstance(nested, dict) and set(nested) <= {"json", "json_or_form", "query", "view_args", "headers"}:
         flat = {}
         for part in nested.values():
             flat.update(part if isinstance(part, dict) else {"_schema": part})

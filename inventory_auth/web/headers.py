@@ -2,7 +2,8 @@
 
 - `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`.
 - `Cache-Control: no-store` on every API answer: tokens, profiles and errors must never be kept by
-  a browser or an intermediate cache. Only the documentation's static files may be cached.
+  a browser or an intermediate cache. Only the documentation's static files, and the public keys
+  (GET /api/auth/jwks.json, for JWKS_MAX_AGE_SECONDS: `verification/views.py`), may be cached.
 - `Content-Security-Policy`: nothing may load or frame a JSON answer; the documentation page gets
   the narrow policy Swagger UI needs; the pages a mail links to (`inventory_auth/pages`) load
   their own stylesheet only, post forms only to this service, and run no script.
@@ -27,6 +28,9 @@ PAGES_CONTENT_SECURITY_POLICY = (
 PAGES_BLUEPRINT = "pages"
 PAGES_STYLESHEET = PAGES_BLUEPRINT + ".static"
 
+# API answers that set their own Cache-Control when they succeed.
+CACHEABLE = frozenset({"verification.jwks"})
+
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -45,7 +49,8 @@ def set_security_headers(response):
             response.headers["Cache-Control"] = "no-store"
     else:
         response.headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
-        response.headers["Cache-Control"] = "no-store"
+        if not (request.endpoint in CACHEABLE and response.status_code == 200):
+            response.headers["Cache-Control"] = "no-store"
     response.headers.pop("Server", None)
     return response
 

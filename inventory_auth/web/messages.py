@@ -13,6 +13,7 @@ import math
 INVALID_TOKEN = "Token inválido o expirado"
 FORBIDDEN = "No tiene permiso para realizar esta acción"
 USER_NOT_FOUND = "Usuario no encontrado"
+SERVICE_CREDENTIALS_INVALID = "Credenciales de servicio inválidas"
 
 # Login and accounts
 INVALID_CREDENTIALS = "Correo o contraseña incorrectos"

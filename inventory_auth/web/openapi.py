@@ -20,6 +20,7 @@ import flask_smorest
 from marshmallow import Schema, fields
 
 BEARER_SCHEME = "bearerAuth"
+SERVICE_SCHEME = "serviceBasic"
 
 # Headers some error statuses always carry, described once in the document.
 ERROR_HEADERS = {
@@ -134,6 +135,14 @@ class Api(flask_smorest.Api):
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
                 "description": "El `access_token` que devuelve `POST /api/auth/login`.",
+            },
+        )
+        self.spec.components.security_scheme(
+            SERVICE_SCHEME,
+            {
+                "type": "http",
+                "scheme": "basic",
+                "description": "Nombre y secreto de un servicio (`flask services create NOMBRE`).",
             },
         )
 
