@@ -8,7 +8,7 @@ started against a superseded password or state never survives (sessions/lifecycl
 adopted `users` table it is one new column with a default, which the downgrade removes.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
