@@ -241,6 +241,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         **mail_settings(environ, env_name),
         **transition_settings(environ, warnings),
         **hash_bulkhead_settings(environ),
+        **import_settings(environ),
     }
 
 
@@ -307,6 +308,27 @@ def transition_settings(environ, warnings: list, now: datetime | None = None) ->
         # Until then the previous backend's access tokens are accepted (sessions/legacy_tokens.py).
         "LEGACY_TOKENS_UNTIL": until,
         "LEGACY_TOKEN_LIFETIME": timedelta(days=days),
+    }
+
+
+def import_settings(environ) -> dict:
+    """Bounds of a roster import (enrolment/): rows, the request body of that route alone, and
+    what an .xlsx may unpack to."""
+    rows = _int(environ, "IMPORT_MAX_ROWS", 5000)
+    if not 1 <= rows <= 100_000:
+        raise ConfigurationError(f"IMPORT_MAX_ROWS must be 1 to 100000, got {rows}")
+    body = _int(environ, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    if not 1024 <= body <= 100 * 1024 * 1024:
+        raise ConfigurationError(f"IMPORT_MAX_BYTES must be 1024 to 104857600 bytes, got {body}")
+    unzipped = _int(environ, "IMPORT_MAX_UNZIPPED_BYTES", 20 * 1024 * 1024)
+    if not 1024 <= unzipped <= 1024 * 1024 * 1024:
+        raise ConfigurationError(
+            f"IMPORT_MAX_UNZIPPED_BYTES must be 1024 to 1073741824 bytes, got {unzipped}"
+        )
+    return {
+        "IMPORT_MAX_ROWS": rows,
+        "IMPORT_MAX_BYTES": body,
+        "IMPORT_MAX_UNZIPPED_BYTES": unzipped,
     }
 
 

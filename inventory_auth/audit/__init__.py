@@ -8,6 +8,8 @@ whatever the caller passes.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import uuid
 from datetime import date, datetime
@@ -18,13 +20,27 @@ from ..models.audit_log import ACTION_MAX, SESSION_ID_MAX
 from . import actions
 from .origin import Origin, current, reset, set_origin
 
-__all__ = ["Origin", "actions", "changes", "current", "record", "reset", "set_origin"]
+__all__ = ["Origin", "actions", "changes", "current", "record", "reset", "set_origin", "tagged"]
 
 SECRET_KEYS = frozenset(
     {"password", "password_hash", "new_password", "current_password", "token", "access_token",
      "refresh_token", "secret", "hash"}
 )
 USER_AGENT_MAX = 512
+
+# Values added to the `new_values` of every record written inside `tagged(...)`.
+_tags: contextvars.ContextVar[dict] = contextvars.ContextVar("audit_tags", default={})
+
+
+@contextlib.contextmanager
+def tagged(**values):
+    """Records written inside carry `values` in their `new_values` too: the events of one
+    import name it (`import_id`), whichever function writes them."""
+    token = _tags.set({**_tags.get(), **values})
+    try:
+        yield
+    finally:
+        _tags.reset(token)
 
 
 def _json_value(value):
@@ -60,6 +76,9 @@ def record(
     """Add one event to the session. `actor_id` defaults to the origin's acting user."""
     if len(action) > ACTION_MAX:
         raise ValueError(f"audit action too long: {action!r}")
+    tags = _tags.get()
+    if tags:
+        new = {**(new or {}), **tags}
     origin = current()
     origin_actor, session_id = origin.resolve()
     row = AuditLog(

@@ -29,6 +29,7 @@ USER_ACTIVATE = "user_activate"
 USER_SET_PASSWORD = "user_set_password"
 USER_UNLOCK = "user_unlock"
 USER_LOGOUT = "user_logout"
+USER_IMPORT = "user_import"
 
 # The audit trail itself: old rows removed by `flask audit prune`
 AUDIT_PRUNE = "audit_prune"
@@ -57,6 +58,7 @@ LEVEL = {
     USER_SET_PASSWORD: WARNING,
     USER_UNLOCK: INFO,
     USER_LOGOUT: WARNING,
+    USER_IMPORT: SUCCESS,
     AUDIT_PRUNE: WARNING,
 }
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..auth.schemas import MessageSchema, ProfileUpdateSchema, RegisterSchema, UserSchema, new_password_field
+from ..enrolment import ON_EXISTING, SKIP
 from ..roles import ROLES
 from ..web.fields import DateOrDateTime, QueryArgsSchema, RequestSchema, Text, length
-from ..web.messages import INVALID_ROLE, RANGE_BETWEEN
+from ..web.messages import INVALID_CHOICE, INVALID_ROLE, RANGE_BETWEEN
 
 __all__ = [
-    "AdminPasswordSchema", "MessageSchema", "UserCreateSchema", "UserQuerySchema", "UserSchema",
-    "UserStatsSchema", "UserUpdateSchema",
+    "AdminPasswordSchema", "ImportQuerySchema", "ImportReportSchema", "MessageSchema",
+    "UserCreateSchema", "UserQuerySchema", "UserSchema", "UserStatsSchema", "UserUpdateSchema",
 ]
 
 LIMIT_MAX = 1000
@@ -70,6 +71,40 @@ class UserUpdateSchema(ProfileUpdateSchema):
 
 class AdminPasswordSchema(RequestSchema):
     new_password = new_password_field()
+
+
+class ImportQuerySchema(QueryArgsSchema):
+    """The options of an import, in the query string (the body is the file)."""
+
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "`true`: revisa todo y no escribe nada."}
+    )
+    on_existing = Text(
+        load_default=SKIP,
+        validate=validate.OneOf(ON_EXISTING, error=INVALID_CHOICE.format(choices=", ".join(ON_EXISTING))),
+        metadata={
+            "description": "Qué hacer con un correo que ya tiene cuenta: `skip` la deja como está; "
+            "`update` actualiza sus nombres, teléfono, programa, ficha y rol."
+        },
+    )
+    invite = fields.Boolean(
+        load_default=True,
+        metadata={"description": "`false`: no envía las invitaciones a las cuentas creadas."},
+    )
+
+
+class ImportReportSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    rows = fields.Integer(required=True, metadata={"description": "Filas de datos leídas."})
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(
+        required=True, metadata={"description": "Cuentas que ya existían y quedaron como estaban."}
+    )
+    invited = fields.Integer(required=True)
+    ignored_columns = fields.List(
+        fields.String(), required=True, metadata={"description": "Columnas del archivo que no se usaron."}
+    )
 
 
 class UsersByRoleSchema(Schema):

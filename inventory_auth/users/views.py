@@ -7,15 +7,18 @@ slash, is answered as /stats.
 
 from __future__ import annotations
 
+from .. import enrolment
 from ..accounts import admin
 from ..extensions import db
 from ..roles import ADMIN_GENERAL
 from ..web import messages
 from ..web.access import roles_required
 from ..web.fields import as_lower_bound, as_upper_bound
-from . import bp
+from . import bp, upload
 from .schemas import (
     AdminPasswordSchema,
+    ImportQuerySchema,
+    ImportReportSchema,
     MessageSchema,
     UserCreateSchema,
     UserQuerySchema,
@@ -78,6 +81,42 @@ def create_user(data):
     user = admin.create(data)
     db.session.commit()
     return user
+
+
+@bp.post("/import")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(409, 413, 415, 422)
+@bp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, ImportReportSchema)
+@bp.doc(requestBody={
+    "required": True,
+    "description": "La hoja de cálculo de la ficha (CSV o .xlsx): el cuerpo entero, o el campo "
+    "`file` de un formulario multipart. Columnas: `correo`, `nombres`, `apellidos` "
+    "(obligatorias), `rol`, `telefono`, `programa`, `ficha`.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+})
+def import_users(dry_run, on_existing, invite):
+    """Crea de una vez las cuentas de una ficha desde su hoja de cálculo (todo o nada); las
+    cuentas nuevas reciben por correo una invitación para elegir su contraseña."""
+    data, file_name = upload.roster()
+    report = enrolment.import_accounts(
+        data, file_name=file_name, on_existing=on_existing, dry_run=dry_run, invite=invite
+    )
+    if not dry_run:
+        db.session.commit()
+    return report
 
 
 @bp.get("/<user_id>")
