@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from dotenv import load_dotenv
 from limits import parse_many
@@ -376,7 +376,9 @@ def http_settings(environ, env_name: str) -> dict:
     }
 
 
-DEVELOPMENT_RESET_URL = "http://127.0.0.1:8001/restablecer-contrasena?token={token}"
+RESET_PAGE = "/restablecer-contrasena"
+ACTIVATION_PAGE = "/activar-cuenta"
+DEVELOPMENT_PORT = 8001
 DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
 
 
@@ -441,23 +443,7 @@ def mail_settings(environ, env_name: str) -> dict:
         raise ConfigurationError("MAIL_TIMEOUT_SECONDS must be a number of seconds") from None
     if not 0 < timeout <= 60:
         raise ConfigurationError("MAIL_TIMEOUT_SECONDS must be more than 0 and at most 60")
-    reset_url = _env(environ, "PASSWORD_RESET_URL")
-    if reset_url is None:
-        if production_mail:
-            raise ConfigurationError(
-                "PASSWORD_RESET_URL must be set when MAIL_SERVER is: the address of the page "
-                "that asks for the new password, with {token} where the token goes"
-            )
-        reset_url = DEVELOPMENT_RESET_URL
-    try:
-        with_token = reset_url.format(token="TOKEN")
-    except (KeyError, IndexError, ValueError):
-        with_token = ""
-    if "{token}" not in reset_url or "TOKEN" not in with_token:
-        raise ConfigurationError(
-            "PASSWORD_RESET_URL must contain {token} and no other {...} field, got "
-            f"{reset_url!r}"
-        )
+    links = link_settings(environ, env_name, production_mail)
     expire = _int(environ, "PASSWORD_RESET_EXPIRE", 30)
     if not 1 <= expire <= 24 * 60:
         raise ConfigurationError("PASSWORD_RESET_EXPIRE must be 1 to 1440 minutes")
@@ -482,12 +468,87 @@ def mail_settings(environ, env_name: str) -> dict:
         "MAIL_TIMEOUT": timeout,  # the same, under the name Flask-Mailman reads
         "MAIL_OUTBOX_SIZE": outbox_size,
         "MAIL_SHUTDOWN_SECONDS": drain,
-        "PASSWORD_RESET_URL": reset_url,
+        **links,
         "PASSWORD_RESET_EXPIRE": expire,
         "PASSWORD_RESET_RATE_LIMIT": _limit(
             environ, "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
         ),
         "PASSWORD_RESET_ACCOUNT_LIMIT": _limit(environ, "PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
+    }
+
+
+def development_port(environ) -> int:
+    """The port a development server listens on: the `--port` given to the `flask run` that is
+    loading the app (click's context of that command, in the reloader's child too), else what
+    gunicorn binds (`PORT`, then `APP_PORT`), else 8001. Never a request's `Host`."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        if context.info_name == "run" and context.params.get("port"):
+            return int(context.params["port"])
+        context = context.parent
+    return _int(environ, "PORT", _int(environ, "APP_PORT", DEVELOPMENT_PORT))
+
+
+def public_url(environ, env_name: str) -> str | None:
+    """`PUBLIC_URL`, the address people reach the service at (`https://auth.example`, no trailing
+    slash); outside production, when unset, the development server's own address."""
+    raw = _env(environ, "PUBLIC_URL")
+    if raw is None:
+        if env_name == "production":
+            return None
+        return f"http://127.0.0.1:{development_port(environ)}"
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(char in raw for char in "{} ")
+    ):
+        raise ConfigurationError(
+            "PUBLIC_URL must be the service's address as people reach it, http:// or https://, "
+            f"with no query or fragment (e.g. https://auth.inventario.example), got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def _link_template(name: str, url: str) -> str:
+    try:
+        with_token = url.format(token="TOKEN")
+    except (KeyError, IndexError, ValueError):
+        with_token = ""
+    if "{token}" not in url or "TOKEN" not in with_token:
+        raise ConfigurationError(f"{name} must contain {{token}} and no other {{...}} field, got {url!r}")
+    return url
+
+
+def link_settings(environ, env_name: str, production_mail: bool) -> dict:
+    """The links mails carry: built from PUBLIC_URL (`{PUBLIC_URL}/restablecer-contrasena?token=…`,
+    `{PUBLIC_URL}/activar-cuenta?token=…`) unless PASSWORD_RESET_URL names another reset page.
+    None where production has neither: nothing invents a link there (the mail and `flask users`
+    refuse instead), and with MAIL_SERVER set the service refuses to start."""
+    base = public_url(environ, env_name)
+    reset_url = _env(environ, "PASSWORD_RESET_URL")
+    if reset_url is not None:
+        reset_url = _link_template("PASSWORD_RESET_URL", reset_url)
+    elif base is not None:
+        reset_url = f"{base}{RESET_PAGE}?token={{token}}"
+    elif production_mail:
+        raise ConfigurationError(
+            "PUBLIC_URL (the service's address as people reach it, e.g. "
+            "https://auth.inventario.example) or PASSWORD_RESET_URL must be set when MAIL_SERVER "
+            "is: mails carry links built from it"
+        )
+    hours = _int(environ, "INVITATION_EXPIRE_HOURS", 168)
+    if not 1 <= hours <= 720:
+        raise ConfigurationError(f"INVITATION_EXPIRE_HOURS must be 1 to 720 hours, got {hours}")
+    return {
+        "PUBLIC_URL": base,
+        "PASSWORD_RESET_URL": reset_url,
+        "INVITATION_URL": f"{base}{ACTIVATION_PAGE}?token={{token}}" if base is not None else None,
+        "INVITATION_EXPIRE_HOURS": hours,
     }
 
 

@@ -82,6 +82,24 @@ class ResetTokenInvalid(DomainError):
     user has been deactivated: all alike, so the answer tells nothing about which."""
 
 
+class InvitationTokenInvalid(DomainError):
+    """An invitation token that is unknown, used, expired, superseded by a newer one, whose user
+    has been deactivated or already has a password: all alike, as for reset tokens."""
+
+
+class AccountHasPassword(DomainError):
+    """An invitation for an account that already has a password: it signs in (or resets it)."""
+
+
+class LinkUnavailable(DomainError):
+    """No address to build a mailed link from: `setting` (PUBLIC_URL, PASSWORD_RESET_URL) is not
+    set in production."""
+
+    def __init__(self, setting: str):
+        super().__init__(setting)
+        self.setting = setting
+
+
 # Tokens and sessions
 class InvalidToken(DomainError):
     """Expired, forged, of the wrong type, revoked, or naming a session that ended."""

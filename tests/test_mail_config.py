@@ -101,3 +101,81 @@ def test_development_without_a_mail_server_starts_quietly(tmp_path, caplog):
         "DATABASE_URL": "sqlite:///" + str(tmp_path / "db.sqlite3"),
     })
     assert not [r for r in caplog.records if r.name == "inventory_auth.mail"]
+
+
+# PUBLIC_URL: the address links in mails are built from.
+
+def test_public_url_builds_both_links(tmp_path):
+    settings = config(tmp_path, PUBLIC_URL="https://auth.inventario.example/")
+    assert settings["PUBLIC_URL"] == "https://auth.inventario.example"
+    assert settings["PASSWORD_RESET_URL"] == "https://auth.inventario.example/restablecer-contrasena?token={token}"
+    assert settings["INVITATION_URL"] == "https://auth.inventario.example/activar-cuenta?token={token}"
+    assert settings["INVITATION_EXPIRE_HOURS"] == 168
+
+
+def test_password_reset_url_names_another_reset_page(tmp_path):
+    settings = config(tmp_path, PUBLIC_URL="https://auth.inventario.example",
+                      PASSWORD_RESET_URL="inventario://restablecer?token={token}")
+    assert settings["PASSWORD_RESET_URL"] == "inventario://restablecer?token={token}"
+    assert settings["INVITATION_URL"] == "https://auth.inventario.example/activar-cuenta?token={token}"
+
+
+@pytest.mark.parametrize("value", [
+    "auth.inventario.example", "ftp://auth.inventario.example", "https://", "https://x/?a=1",
+    "https://x/#frag", "https://x/{token}",
+])
+def test_a_bad_public_url_is_refused(tmp_path, value):
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL must be"):
+        config(tmp_path, PUBLIC_URL=value)
+
+
+@pytest.mark.parametrize("hours", ["0", "721", "siete"])
+def test_a_bad_invitation_lifetime_is_refused(tmp_path, hours):
+    with pytest.raises(ConfigurationError, match="INVITATION_EXPIRE_HOURS"):
+        config(tmp_path, INVITATION_EXPIRE_HOURS=hours)
+
+
+def test_production_with_a_mail_server_needs_public_url_or_reset_url(tmp_path):
+    environ = {
+        "APP_ENV": "production", "SECRET_KEY": STRONG_SECRET, "MAIL_SERVER": "smtp.sena.edu.co",
+        "MAIL_DEFAULT_SENDER": "no-reply@sena.edu.co",
+    }
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL .* or PASSWORD_RESET_URL must be set"):
+        load_config(str(tmp_path), environ)
+    settings = load_config(str(tmp_path), {**environ, "PUBLIC_URL": "https://auth.sena.edu.co"})
+    assert settings["PASSWORD_RESET_URL"] == "https://auth.sena.edu.co/restablecer-contrasena?token={token}"
+
+
+def test_production_never_invents_a_link(tmp_path):
+    settings = load_config(str(tmp_path), {"APP_ENV": "production", "SECRET_KEY": STRONG_SECRET})
+    assert settings["PUBLIC_URL"] is settings["PASSWORD_RESET_URL"] is settings["INVITATION_URL"] is None
+
+
+@pytest.mark.parametrize(("environ", "port"), [({}, 8001), ({"APP_PORT": "9000"}, 9000),
+                                               ({"PORT": "5050", "APP_PORT": "9000"}, 5050)])
+def test_development_links_name_the_port_gunicorn_binds(tmp_path, environ, port):
+    assert config(tmp_path, **environ)["PUBLIC_URL"] == f"http://127.0.0.1:{port}"
+
+
+def test_development_links_name_the_port_flask_run_was_given(tmp_path):
+    import click
+
+    seen = {}
+
+    @click.command("run")
+    @click.option("--port", type=int, default=5000)
+    def run(port):
+        seen["settings"] = config(tmp_path, APP_PORT="9000")
+
+    run.main(["--port", "8123"], prog_name="run", standalone_mode=False)
+    assert seen["settings"]["PUBLIC_URL"] == "http://127.0.0.1:8123"
+    assert seen["settings"]["PASSWORD_RESET_URL"] == "http://127.0.0.1:8123/restablecer-contrasena?token={token}"
+
+
+def test_the_compose_file_sets_public_url():
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text())
+    assert compose["services"]["auth"]["environment"]["PUBLIC_URL"].startswith("${PUBLIC_URL:-http")

@@ -1,5 +1,7 @@
 """User accounts: the records (`store.py`), checking who someone is (`authentication.py`), and
-their administration by an admin_general or an operator (`admin.py`, audited).
+their administration by an admin_general or an operator (`admin.py`, audited), forgotten
+passwords (`password_reset.py`) and invitations to accounts created without one
+(`invitations.py`).
 
 Shared by the HTTP API and the `flask users` commands; nothing here commits.
 """
@@ -10,6 +12,7 @@ from .store import (
     create_user,
     find_by_email,
     get_user,
+    has_password,
     register,
     set_password,
     update_profile,
@@ -22,6 +25,7 @@ __all__ = [
     "create_user",
     "find_by_email",
     "get_user",
+    "has_password",
     "register",
     "set_password",
     "update_profile",

@@ -19,15 +19,13 @@ addresses strangers typed.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from limits import parse_many
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from .. import audit, mail
 from ..audit import actions
@@ -37,11 +35,11 @@ from ..extensions import db
 from ..models import PasswordResetToken, User
 from ..models.types import utcnow
 from ..security import lockout
+from . import link_tokens
+from .link_tokens import TOKEN_MAX_LENGTH, new_token, token_digest
 from .store import find_by_email, set_password
 
-TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
-# Longest token the API reads (a real one has 43 characters); longer is a 422 in the schema.
-TOKEN_MAX_LENGTH = 256
+__all__ = ["TOKEN_MAX_LENGTH", "confirm", "issue_link", "new_token", "request", "send", "token_digest"]
 
 # The `outcome` of a request, as the audit trail records it.
 SENT = "sent"
@@ -57,16 +55,6 @@ class PendingMail:
 
     email: str
     token: str
-
-
-def new_token() -> tuple[str, str]:
-    """A fresh token and the digest that is stored for it."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    return token, token_digest(token)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _account_limits() -> list[tuple[int, timedelta]]:
@@ -102,16 +90,7 @@ def _forget_dead_tokens(user_id: uuid.UUID, now) -> None:
 
 
 def _supersede(user_id: uuid.UUID, now) -> None:
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.user_id == user_id,
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.superseded_at.is_(None),
-        )
-        .values(superseded_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    link_tokens.supersede(PasswordResetToken, user_id, now)
 
 
 def _store(user: User, digest: str, now) -> None:
@@ -165,7 +144,9 @@ def send(pending: PendingMail | None) -> None:
 
 def issue_link(user: User) -> str:
     """A new link for `user`, superseding the older ones, for an operator to pass on by hand
-    (`flask users reset-link`); no per-account limit applies. Audited."""
+    (`flask users reset-link`); no per-account limit applies. Audited. LinkUnavailable, before
+    anything is stored, where production has no address to build it from."""
+    mail.link_template(mail.RESET_LINK)
     if not user.is_active:
         raise ResetTokenInvalid()
     now = utcnow()
@@ -181,10 +162,8 @@ def confirm(token: str, new_password: str) -> User:
     """Set the password of the token's user; ResetTokenInvalid or WeakPassword (then nothing
     has changed and the token still works)."""
     now = utcnow()
-    row = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == token_digest(token))
-    )
-    if row is None or row.used_at is not None or row.superseded_at is not None or row.expires_at <= now:
+    row = link_tokens.usable_row(PasswordResetToken, token, now)
+    if row is None:
         raise ResetTokenInvalid()
     user = db.session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -192,17 +171,7 @@ def confirm(token: str, new_password: str) -> User:
     release_connection()  # nothing written yet: no connection held through the hashing
     set_password(user, new_password)  # the policy first; then every session of the user ends
     # Only one request can use a token: a concurrent one finds it used here and changes nothing.
-    used = db.session.execute(
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.id == row.id,
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.superseded_at.is_(None),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:
+    if not link_tokens.use(PasswordResetToken, row.id, now):
         raise ResetTokenInvalid()
     lockout.clear(user.email)
     audit.record(actions.PASSWORD_RESET, actor_id=user.id, entity_id=user.id)

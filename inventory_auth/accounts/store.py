@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import User
 from ..roles import is_admin_general
 from ..security import password_policy
-from ..security.passwords import hash_password
+from ..security.passwords import hash_password, is_usable, unusable_hash
 
 
 def get_user(user_id) -> User:
@@ -41,15 +41,27 @@ def check_password_policy(password: str, *, field: str = "password", **personal)
         raise WeakPassword(problems, field=field)
 
 
-def create_user(*, email: str, password: str, **fields) -> User:
-    """Insert a user; a taken email (even by a concurrent request) is EmailTaken, never a 500."""
+def has_password(user: User) -> bool:
+    """False for an account created without one (invited: `accounts/invitations.py`)."""
+    return is_usable(user.password_hash)
+
+
+def create_user(*, email: str, password: str | None, **fields) -> User:
+    """Insert a user; a taken email (even by a concurrent request) is EmailTaken, never a 500.
+
+    `password=None` creates the account without a password: it cannot sign in (a login is the
+    usual 401) until its owner chooses one through an invitation."""
     if find_by_email(email) is not None:
         raise EmailTaken()
-    check_password_policy(
-        password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
-    )
-    release_connection()
-    user = User(email=email, password_hash=hash_password(password), **fields)
+    if password is None:
+        stored = unusable_hash()
+    else:
+        check_password_policy(
+            password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
+        )
+        release_connection()
+        stored = hash_password(password)
+    user = User(email=email, password_hash=stored, **fields)
     db.session.add(user)
     try:
         db.session.flush()

@@ -16,6 +16,7 @@ PASSWORD_CHANGE = "password_change"
 PASSWORD_CHANGE_FAILED = "password_change_failed"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"
 PASSWORD_RESET = "password_reset"
+INVITATION_ACCEPTED = "invitation_accepted"
 REFRESH_TOKEN_REUSE = "refresh_token_reuse"
 LOGOUT = "logout"
 LOGOUT_ALL = "logout_all"
@@ -29,6 +30,7 @@ USER_ACTIVATE = "user_activate"
 USER_SET_PASSWORD = "user_set_password"
 USER_UNLOCK = "user_unlock"
 USER_LOGOUT = "user_logout"
+USER_INVITE = "user_invite"
 USER_IMPORT = "user_import"
 
 # The audit trail itself: old rows removed by `flask audit prune`
@@ -47,6 +49,7 @@ LEVEL = {
     PASSWORD_CHANGE_FAILED: WARNING,
     PASSWORD_RESET_REQUESTED: INFO,
     PASSWORD_RESET: SUCCESS,
+    INVITATION_ACCEPTED: SUCCESS,
     REFRESH_TOKEN_REUSE: ERROR,
     LOGOUT: INFO,
     LOGOUT_ALL: INFO,
@@ -58,6 +61,7 @@ LEVEL = {
     USER_SET_PASSWORD: WARNING,
     USER_UNLOCK: INFO,
     USER_LOGOUT: WARNING,
+    USER_INVITE: INFO,
     USER_IMPORT: SUCCESS,
     AUDIT_PRUNE: WARNING,
 }

@@ -2,11 +2,13 @@
 
 from . import failures
 from .audit import audit_group
+from .invite import invite
 from .reset import reset_link
 from .sessions import sessions_group
 from .users import users
 
 users.add_command(reset_link)
+users.add_command(invite)
 
 
 def register_commands(app):

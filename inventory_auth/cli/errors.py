@@ -35,6 +35,14 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "this is the last active admin_general; give another account that role first"
     if isinstance(error, domain.ResetTokenInvalid):
         return "the reset link is not valid or has expired"
+    if isinstance(error, domain.InvitationTokenInvalid):
+        return "the invitation link is not valid or has expired"
+    if isinstance(error, domain.AccountHasPassword):
+        return "the account already has a password: its owner signs in, or resets it (flask users reset-link)"
+    if isinstance(error, domain.AccountInactive):
+        return "the account is deactivated; activate it first (flask users activate)"
+    if isinstance(error, domain.LinkUnavailable):
+        return f"no link can be built: set {error.setting} (the service's address as people reach it)"
     if isinstance(error, domain.DependencyUnavailable):
         return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__

@@ -1,7 +1,8 @@
 """`flask users reset-link EMAIL`: a password reset link for an operator to pass on by hand.
 
 For when mail is down or a user cannot receive it. The link is the one a message would carry
-(`PASSWORD_RESET_URL`), single use, valid `PASSWORD_RESET_EXPIRE` minutes; it supersedes the
+(`PASSWORD_RESET_URL`, from `PUBLIC_URL` unless set; production with neither refuses), single
+use, valid `PASSWORD_RESET_EXPIRE` minutes; it supersedes the
 user's earlier links, and is audited. It is printed on standard output only.
 """
 
@@ -12,8 +13,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..accounts import password_reset
+from ..exceptions import DomainError
 from ..extensions import db
-from .errors import fail
+from .errors import describe, fail
 from .users import _user
 
 
@@ -25,8 +27,12 @@ def reset_link(email):
     user = _user(email)
     if not user.is_active:
         fail(f"{user.email} is deactivated; activate it first (flask users activate)")
-    link = password_reset.issue_link(user)
-    db.session.commit()
+    try:
+        link = password_reset.issue_link(user)
+        db.session.commit()
+    except DomainError as error:  # production without PUBLIC_URL nor PASSWORD_RESET_URL
+        db.session.rollback()
+        fail(describe(error))
     minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
     click.echo(link)
     click.echo(

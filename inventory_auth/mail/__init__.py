@@ -1,9 +1,12 @@
-"""Outgoing mail: the password reset message, sent off the request path.
+"""Outgoing mail: the password reset and invitation messages, sent off the request path.
 
-The flow calls `send_password_reset(email, token)`: it builds the Spanish message with the link
-from `PASSWORD_RESET_URL`, queues it on this process's outbox and returns at once, whatever the
-SMTP server is doing. `reset_link(token)` gives the same link, for an operator to pass on by
-hand. See `outbox.py` for what happens to a message after that, and `docs/operations.md`.
+The flow calls `send_password_reset(email, token)` or `send_invitation(email, first_name, token)`:
+each builds the Spanish message with its link (`PASSWORD_RESET_URL`, `INVITATION_URL`, both from
+`PUBLIC_URL` unless set: config.py), queues it on this process's outbox and returns at once,
+whatever the SMTP server is doing. `reset_link(token)` and `invitation_link(token)` give the same
+links, for an operator to pass on by hand; they raise LinkUnavailable where production has no
+address to build them from. See `outbox.py` for what happens to a message after that, and
+`docs/operations.md`.
 """
 
 from __future__ import annotations
@@ -12,12 +15,22 @@ import logging
 
 from flask import Flask, current_app
 
-from .message import Message, password_reset_message
+from ..exceptions import LinkUnavailable
+from .message import Message, invitation_message, password_reset_message
 from .message import reset_link as _reset_link
 from .outbox import Outbox
 from .transport import mailman
 
-__all__ = ["Message", "init_app", "outbox", "reset_link", "send_password_reset"]
+__all__ = [
+    "Message",
+    "init_app",
+    "invitation_link",
+    "link_template",
+    "outbox",
+    "reset_link",
+    "send_invitation",
+    "send_password_reset",
+]
 
 EXTENSION_KEY = "inventory_auth.outbox"
 
@@ -29,8 +42,9 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = Outbox(app)
     if app.config["APP_ENV"] == "production" and not app.config["MAIL_SERVER"]:
         log.error(
-            "MAIL_SERVER is not set: password reset messages will not be sent (each one is "
-            "logged as not sent, without its content); `flask users reset-link` still works"
+            "MAIL_SERVER is not set: password reset messages will not be sent, nor invitations "
+            "(each one is logged as not sent, without its content); with PUBLIC_URL set, "
+            "`flask users reset-link` and `flask users invite` print links to pass on by hand"
         )
 
 
@@ -38,8 +52,36 @@ def outbox(app: Flask | None = None) -> Outbox:
     return (app or current_app).extensions[EXTENSION_KEY]
 
 
+RESET_LINK, INVITATION_LINK = "PASSWORD_RESET_URL", "INVITATION_URL"
+_NEEDED = {RESET_LINK: "PUBLIC_URL or PASSWORD_RESET_URL", INVITATION_LINK: "PUBLIC_URL"}
+
+
+def link_template(kind: str) -> str:
+    """The template of a link (RESET_LINK, INVITATION_LINK); LinkUnavailable naming the setting
+    to set when production has none (config.link_settings never invents one)."""
+    template = current_app.config[kind]
+    if template is None:
+        raise LinkUnavailable(_NEEDED[kind])
+    return template
+
+
 def reset_link(token: str) -> str:
-    return _reset_link(current_app.config["PASSWORD_RESET_URL"], token)
+    return _reset_link(link_template(RESET_LINK), token)
+
+
+def invitation_link(token: str) -> str:
+    return _reset_link(link_template(INVITATION_LINK), token)
+
+
+def _enqueue(build) -> bool:
+    """Queue the message `build()` makes; a production without a link to put in it (and so
+    without MAIL_SERVER: config.py) logs it as not sent, like any unsendable message."""
+    try:
+        message = build()
+    except LinkUnavailable as missing:
+        log.error("mail not sent: no link can be built (set %s)", missing.setting)
+        return False
+    return outbox().enqueue(message)
 
 
 def send_password_reset(email: str, token: str, expires_minutes: int | None = None) -> bool:
@@ -50,5 +92,10 @@ def send_password_reset(email: str, token: str, expires_minutes: int | None = No
     """
     if expires_minutes is None:
         expires_minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
-    message = password_reset_message(email, reset_link(token), expires_minutes)
-    return outbox().enqueue(message)
+    return _enqueue(lambda: password_reset_message(email, reset_link(token), expires_minutes))
+
+
+def send_invitation(email: str, first_name: str, token: str) -> bool:
+    """Queue the invitation for `email` and return at once; False: dropped (logged)."""
+    hours = current_app.config["INVITATION_EXPIRE_HOURS"]
+    return _enqueue(lambda: invitation_message(email, first_name, invitation_link(token), hours))

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 SERVICE_NAME = "sistema de inventario del SENA"
 RESET_SUBJECT = "Restablecer su contraseña del sistema de inventario del SENA"
+INVITATION_SUBJECT = "Active su cuenta del sistema de inventario del SENA"
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class Message:
 
 
 def reset_link(template: str, token: str) -> str:
-    """The link in the message: `PASSWORD_RESET_URL` with the token in place of `{token}`."""
+    """The link in the message: the template (`PASSWORD_RESET_URL`, `INVITATION_URL`) with the
+    token in place of `{token}`."""
     return template.format(token=quote(token, safe=""))
 
 
@@ -33,6 +35,14 @@ def lifetime_in_words(minutes: int) -> str:
         hours = minutes // 60
         return "1 hora" if hours == 1 else f"{hours} horas"
     return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+
+
+def hours_in_words(hours: int) -> str:
+    """168 -> "7 días", 24 -> "1 día", 36 -> "36 horas", 1 -> "1 hora"."""
+    if hours % 24 == 0:
+        days = hours // 24
+        return "1 día" if days == 1 else f"{days} días"
+    return "1 hora" if hours == 1 else f"{hours} horas"
 
 
 def password_reset_message(email: str, link: str, expires_minutes: int) -> Message:
@@ -56,3 +66,26 @@ Sistema de inventario del SENA
 Este es un mensaje automático; por favor no lo responda.
 """
     return Message(to=email, subject=RESET_SUBJECT, body=body, kind="password_reset")
+
+
+def invitation_message(email: str, first_name: str, link: str, expires_hours: int) -> Message:
+    lifetime = hours_in_words(expires_hours)
+    body = f"""Hola, {first_name}:
+
+Se creó una cuenta para {email} en el {SERVICE_NAME}.
+
+Para activarla, abra este enlace y elija su contraseña:
+
+{link}
+
+El enlace vence en {lifetime} y sirve una sola vez. Si recibe otra invitación, esta deja de \
+servir. Después, vuelva a la aplicación e ingrese con su correo y la contraseña que eligió.
+
+Si no esperaba este mensaje, ignórelo o avise al administrador del sistema en su centro de \
+formación: sin este enlace nadie puede usar la cuenta.
+
+--
+Sistema de inventario del SENA
+Este es un mensaje automático; por favor no lo responda.
+"""
+    return Message(to=email, subject=INVITATION_SUBJECT, body=body, kind="invitation")

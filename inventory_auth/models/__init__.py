@@ -2,11 +2,20 @@
 
 from .audit_log import AuditLog
 from .auth_session import AuthSession
+from .invitation_token import InvitationToken
 from .login_failure import LoginFailure
 from .password_reset_token import PasswordResetToken
 from .user import User
 
-__all__ = ["AuditLog", "AuthSession", "LoginFailure", "PasswordResetToken", "User", "exists_on"]
+__all__ = [
+    "AuditLog",
+    "AuthSession",
+    "InvitationToken",
+    "LoginFailure",
+    "PasswordResetToken",
+    "User",
+    "exists_on",
+]
 
 
 def exists_on(dialect_name: str):

@@ -25,6 +25,11 @@ hash of the current method, or of another method not yet replaced, stands for th
 hash, while bcrypt is not the method, for the second.) An unknown
 email (`burn_verify`) spends exactly that too. So a wrong password does not tell an account still
 on its bcrypt hash from a migrated one or from an unknown email (docs/security.md).
+
+An account without a password yet (invited, waiting for its owner to choose one) stores
+`unusable_hash()`: `!` and random text, which no method produces and no password matches (the
+column stays NOT NULL, as the previous backend's schema has it). Checking a password against it
+costs what any failure costs, so a login to such an account is the usual wrong password.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 BCRYPT_MAX_BYTES = 72
 BCRYPT = "bcrypt"  # PASSWORD_HASH_METHOD for hashes the previous backend can read
+UNUSABLE_PREFIX = "!"  # the stored value of an account with no password (Django's convention)
 
 
 class Verification(NamedTuple):
@@ -72,6 +78,16 @@ def _legacy_rounds() -> int:
 
 def _bcrypt_rounds() -> int:
     return current_app.config.get("PASSWORD_BCRYPT_ROUNDS", 12)
+
+
+def unusable_hash() -> str:
+    """What an account without a password stores: matches no password, ever."""
+    return UNUSABLE_PREFIX + secrets.token_urlsafe(24)
+
+
+def is_usable(stored: str | None) -> bool:
+    """Whether `stored` is a password's hash (not empty, not `unusable_hash()`)."""
+    return bool(stored) and not stored.startswith(UNUSABLE_PREFIX)
 
 
 def hash_password(password: str) -> str:
@@ -150,7 +166,7 @@ def verify(password: str, stored: str | None) -> Verification:
     """Does `password` match `stored`, and should the hash be replaced? Never raises on a
     malformed hash. A failure costs the same whatever `stored` is (and as `burn_verify`)."""
     tried = forms(password)
-    if not stored:
+    if not is_usable(stored):
         _burn(tried, None)
         return Verification(False)
     if stored.startswith(BCRYPT_PREFIXES):

@@ -78,6 +78,11 @@ PASSWORD_RESET_REQUESTED = (
 PASSWORD_RESET_DONE = "Contraseña restablecida exitosamente"
 RESET_TOKEN_INVALID = "El enlace de restablecimiento no es válido o ha expirado"
 
+# Invitations to accounts created without a password
+ACTIVATION_TOKEN_INVALID = "El enlace de activación no es válido o ha expirado"
+ACCOUNT_HAS_PASSWORD = "La cuenta ya tiene una contraseña: su titular puede ingresar o restablecerla"
+LINK_UNAVAILABLE = "El servicio no tiene configurada su dirección pública (PUBLIC_URL) para crear el enlace"
+
 # Password policy problems, by the code `security.password_policy` reports.
 PASSWORD_PROBLEMS = {
     "too_common": "La contraseña es demasiado común o fácil de adivinar; use una frase más larga y propia.",

@@ -1,0 +1,120 @@
+"""Invitations: an account created without a password, and the link its owner sets one with.
+
+An administrator (an import, `flask users invite`, the API) creates the account with
+`create_user(password=None)`: it stores an unusable hash, so a login is the usual 401. `issue`
+hands out a single-use token (stored as a digest, `link_tokens.py`) valid
+`INVITATION_EXPIRE_HOURS`, superseding the user's earlier ones; `invite` does that and returns the
+mail to send after the commit (`send`). At `/activar-cuenta`, `check` says whether a token still
+works and `accept` sets the first password through the same policy as any other password,
+clears the lockout counter and audits it. An account that has a password is never invited:
+`AccountHasPassword` (its owner signs in, or resets a forgotten password). Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from .. import audit, mail
+from ..audit import actions
+from ..database import release_connection
+from ..exceptions import AccountHasPassword, AccountInactive, InvitationTokenInvalid
+from ..extensions import db
+from ..models import InvitationToken, User
+from ..models.types import utcnow
+from ..security import lockout
+from . import link_tokens
+from .store import has_password, set_password
+
+# The `outcome` of an invitation, as the audit trail records it.
+MAILED = "mail"
+OPERATOR_LINK = "operator_link"
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    """An invitation message to send once the token it carries is committed."""
+
+    email: str
+    first_name: str
+    token: str
+
+
+def issue(user: User, *, outcome: str = MAILED) -> str:
+    """A new invitation token for `user` (supersedes the older ones); audited as USER_INVITE.
+
+    AccountHasPassword when the account has a password; AccountInactive when it is deactivated.
+    """
+    if has_password(user):
+        raise AccountHasPassword()
+    if not user.is_active:
+        raise AccountInactive()
+    now = utcnow()
+    token, digest = link_tokens.new_token()
+    link_tokens.supersede(InvitationToken, user.id, now)
+    hours = current_app.config["INVITATION_EXPIRE_HOURS"]
+    db.session.add(
+        InvitationToken(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    audit.record(actions.USER_INVITE, entity_id=user.id, new={"outcome": outcome})
+    return token
+
+
+def invite(user: User) -> PendingInvitation:
+    """Issue an invitation to be mailed: pass the result to `send` after the commit."""
+    return PendingInvitation(user.email, user.first_name, issue(user))
+
+
+def issue_link(user: User) -> str:
+    """A new invitation link for an operator to pass on by hand (`flask users invite --print-link`,
+    when mail is down); raises LinkUnavailable before anything is stored when no link can be
+    built (production without PUBLIC_URL)."""
+    mail.link_template(mail.INVITATION_LINK)  # LinkUnavailable now, before anything is stored
+    return mail.invitation_link(issue(user, outcome=OPERATOR_LINK))
+
+
+def send(pending: PendingInvitation | None) -> bool:
+    """Queue the invitation (after the commit); returns at once whatever the SMTP server does.
+    False: the message was dropped (logged already)."""
+    if pending is None:
+        return False
+    return mail.send_invitation(pending.email, pending.first_name, pending.token)
+
+
+def _usable(token: str, now) -> tuple[InvitationToken, User]:
+    row = link_tokens.usable_row(InvitationToken, token, now)
+    user = db.session.get(User, row.user_id) if row is not None else None
+    if user is None or not user.is_active or has_password(user):
+        raise InvitationTokenInvalid()
+    return row, user
+
+
+def check(token: str) -> User:
+    """The invited user whose token this is, if it can still be used; else InvitationTokenInvalid
+    (unknown, used, expired, superseded, a deactivated user or one who has a password by now)."""
+    return _usable(token, utcnow())[1]
+
+
+def accept(token: str, password: str, *, field: str = "password") -> User:
+    """Set the first password of the token's user; InvitationTokenInvalid or WeakPassword (then
+    nothing has changed and the token still works). Every session ends (there are none), the
+    lockout counter is cleared, the event audited."""
+    now = utcnow()
+    row, user = _usable(token, now)
+    release_connection()  # nothing written yet: no connection held through the hashing
+    set_password(user, password, field=field)
+    # One request only can use a token: a concurrent one finds it used and changes nothing.
+    if not link_tokens.use(InvitationToken, row.id, now):
+        raise InvitationTokenInvalid()
+    lockout.clear(user.email)
+    audit.record(actions.INVITATION_ACCEPTED, actor_id=user.id, entity_id=user.id)
+    return user
