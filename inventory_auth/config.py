@@ -447,7 +447,7 @@ def mail_settings(environ, env_name: str) -> dict:
     expire = _int(environ, "PASSWORD_RESET_EXPIRE", 30)
     if not 1 <= expire <= 24 * 60:
         raise ConfigurationError("PASSWORD_RESET_EXPIRE must be 1 to 1440 minutes")
-    outbox_size = _int(environ, "MAIL_OUTBOX_SIZE", 100)
+    outbox_size = _int(environ, "MAIL_OUTBOX_SIZE", 10_000)
     if not 1 <= outbox_size <= 100_000:
         raise ConfigurationError("MAIL_OUTBOX_SIZE must be 1 to 100000 messages")
     try:
@@ -467,6 +467,8 @@ def mail_settings(environ, env_name: str) -> dict:
         "MAIL_TIMEOUT_SECONDS": timeout,
         "MAIL_TIMEOUT": timeout,  # the same, under the name Flask-Mailman reads
         "MAIL_OUTBOX_SIZE": outbox_size,
+        # Messages handed to the SMTP server per second, at most (relays enforce quotas).
+        "MAIL_SEND_RATE": _float(environ, "MAIL_SEND_RATE", 5.0, maximum=1000),
         "MAIL_SHUTDOWN_SECONDS": drain,
         **links,
         "PASSWORD_RESET_EXPIRE": expire,

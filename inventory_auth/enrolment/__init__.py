@@ -3,6 +3,6 @@ columns (columns.py), checking its rows with the rules of every account (rows.py
 or updating the accounts, all or nothing (importer.py). Shared by `POST /api/users/import` and
 `flask users import`; nothing here commits."""
 
-from .importer import ON_EXISTING, SKIP, UPDATE, Report, import_accounts
+from .importer import ON_EXISTING, SKIP, UPDATE, Report, import_accounts, send_invitations
 
-__all__ = ["ON_EXISTING", "SKIP", "UPDATE", "Report", "import_accounts"]
+__all__ = ["ON_EXISTING", "SKIP", "UPDATE", "Report", "import_accounts", "send_invitations"]

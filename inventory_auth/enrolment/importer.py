@@ -9,9 +9,12 @@ empty optional cell leaves an existing account's value as it is. Any bad row and
 written (`ImportRowsInvalid`, every row's errors at once). A dry run stops after the plan and
 reports the same counts.
 
-Writing is bulk: created accounts (no password: nothing is hashed) go in multi-row INSERTs,
-inside the caller's transaction, with one `user_create` audit record each, and one
-`user_import` record for the whole file (who, file name, counts; never a cell of it). Every
+Writing is bulk: created accounts (no password: nothing is hashed, `passwords.unusable_hash`)
+go in multi-row INSERTs, inside the caller's transaction, with one `user_create` audit record
+each, their invitation tokens too (`accounts.invitations.invite_new`, a `user_invite` record
+each), and one `user_import` record for the whole file (who, file name, counts; never a cell of
+it). An existing account is never invited (it may have a password, adopted from the previous
+backend or set by its owner; `POST /api/users/{id}/invite` is for one that has none). Every
 record of the import carries `new_values.import_id`, the `entity_id` of that `user_import`
 record. Inserting takes no lock another login waits for: new rows lock only themselves (and the
 unique index entries of their emails); an update locks the row it changes.
@@ -22,7 +25,7 @@ transaction is then rolled back and planned again, so those rows are now existin
 ATTEMPTS such rounds it gives up with `ImportRaced` (a 409), never a duplicate or a 500.
 
 Nothing here commits: the view or the command does, then sends the invitations it is handed
-(`Report.invitations`), after the commit.
+(`Report.invitations`, through `send_invitations`), after the commit.
 """
 
 from __future__ import annotations
@@ -35,14 +38,15 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
-from ..accounts import admin
+from .. import audit, mail
+from ..accounts import admin, invitations
 from ..audit import actions
 from ..exceptions import ImportRaced, ImportRowsInvalid
 from ..extensions import db
 from ..models import User
 from ..models.types import utcnow
 from ..roles import ADMIN_GENERAL
+from ..security.passwords import unusable_hash
 from . import reading, rows
 from .columns import columns as find_columns
 
@@ -68,8 +72,8 @@ class Report:
     unchanged: int
     invited: int
     ignored_columns: list[str]
-    # The accounts to invite once the transaction is committed (not part of the answer).
-    created_ids: list[uuid.UUID] = field(default_factory=list, repr=False)
+    # The invitations to send once the transaction is committed (not part of the answer).
+    invitations: list[invitations.PendingInvitation] = field(default_factory=list, repr=False)
     import_id: uuid.UUID | None = None
 
 
@@ -93,6 +97,9 @@ def import_accounts(
     each step, two per data row (its check, then its write or its planned skip)."""
     if on_existing not in ON_EXISTING:
         raise ValueError(f"on_existing must be one of {ON_EXISTING}")
+    if invite:
+        # No address to build links from (production without PUBLIC_URL): refuse before anything.
+        mail.link_template(mail.INVITATION_LINK)
     config = current_app.config
     sheet = reading.read(
         data,
@@ -120,7 +127,7 @@ def import_accounts(
                 progress(len(valid))
             return report
         try:
-            _write(plan, report, file_name, on_existing, progress)
+            _write(plan, report, file_name, on_existing, invite, progress)
             return report
         except IntegrityError:
             db.session.rollback()
@@ -180,7 +187,8 @@ def _guard_last_admin(plan: _Plan, columns) -> None:
         ])
 
 
-def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str, progress) -> None:
+def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str, invite: bool,
+           progress) -> None:
     import_id = uuid.uuid4()
     report.import_id = import_id
     now = utcnow()
@@ -188,14 +196,15 @@ def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str,
         for start in range(0, len(plan.create), CHUNK):
             chunk = plan.create[start:start + CHUNK]
             accounts = [
-                {**row.data, "id": uuid.uuid4(), "password_hash": None, "is_active": True,
+                {**row.data, "id": uuid.uuid4(), "password_hash": unusable_hash(), "is_active": True,
                  "created_at": now, "updated_at": now}
                 for row in chunk
             ]
             db.session.execute(insert(User), accounts)
             for account, row in zip(accounts, chunk, strict=True):
                 audit.record(actions.USER_CREATE, entity_id=account["id"], new=row.data)
-            report.created_ids.extend(account["id"] for account in accounts)
+            if invite:
+                report.invitations.extend(invitations.invite_new(accounts))
             if progress:
                 progress(len(chunk))
         for user, _row, changes in plan.update:
@@ -219,3 +228,9 @@ def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str,
         db.session.flush()
     if progress and plan.unchanged:
         progress(plan.unchanged)
+
+
+def send_invitations(report: Report) -> int:
+    """Queue the invitations of a committed import on the outbox; how many were queued (a
+    dropped one is logged with its account, and can be sent again)."""
+    return sum(1 for pending in report.invitations if invitations.send(pending))

@@ -6,8 +6,13 @@ forked worker starts its own, with an empty queue of its own). What the sender m
 connection, a timeout, a rejected login or recipient) is logged with the id of the request
 that queued the message, and never reaches that request.
 
-A full queue drops the new message (an error in the log). At process exit the sender gets
-`MAIL_SHUTDOWN_SECONDS` to send what is queued; what is left then is logged and lost.
+A full queue drops the new message (an error in the log). The sender hands the SMTP server at
+most `MAIL_SEND_RATE` messages a second (a relay refuses a client that sends faster than its
+quota), so an import's 1,000 invitations leave steadily instead of at once; the queue
+(`MAIL_OUTBOX_SIZE`) holds an import of `IMPORT_MAX_ROWS` accounts. A message for an account
+(an invitation) names it (`user_id`) in every line about it, so that an administrator can send it
+again. At process exit the sender gets `MAIL_SHUTDOWN_SECONDS` to send what is queued; what is
+left then is logged and lost.
 """
 
 from __future__ import annotations
@@ -45,13 +50,17 @@ def _current_request_id() -> str | None:
 
 
 def _log_fields(item: _Queued, **more) -> dict:
-    return {"request_id": item.request_id, "mail_kind": item.message.kind, **more}
+    fields = {"request_id": item.request_id, "mail_kind": item.message.kind, **more}
+    if item.message.user_id is not None:
+        fields["user_id"] = str(item.message.user_id)
+    return fields
 
 
 class Outbox:
     def __init__(self, app: Flask):
         self.app = app
         self.size = app.config["MAIL_OUTBOX_SIZE"]
+        self.interval = 1.0 / app.config["MAIL_SEND_RATE"]
         self._reset()
         _outboxes.add(self)
 
@@ -64,6 +73,7 @@ class Outbox:
         self._closed = False
         self._abandoned = False
         self._sending: _Queued | None = None
+        self._next_send = 0.0  # monotonic time before which the next message waits
 
     # --- the request side -------------------------------------------------------------------
 
@@ -113,10 +123,19 @@ class Outbox:
                     self._log_lost([item])
                     continue
                 self._sending = item
+                self._pace()
                 self._send(item)
             finally:
                 self._sending = None
                 self._queue.task_done()
+
+    def _pace(self) -> None:
+        """Wait for the next slot of MAIL_SEND_RATE (no wait when the queue was idle)."""
+        now = time.monotonic()
+        if self._next_send > now:
+            time.sleep(self._next_send - now)
+            now = self._next_send
+        self._next_send = now + self.interval
 
     def _send(self, item: _Queued) -> None:
         started = time.monotonic()

@@ -7,8 +7,8 @@ slash, is answered as /stats.
 
 from __future__ import annotations
 
-from .. import enrolment
-from ..accounts import admin
+from .. import enrolment, mail
+from ..accounts import admin, invitations
 from ..extensions import db
 from ..roles import ADMIN_GENERAL
 from ..web import messages
@@ -116,6 +116,7 @@ def import_users(dry_run, on_existing, invite):
     )
     if not dry_run:
         db.session.commit()
+        enrolment.send_invitations(report)
     return report
 
 
@@ -160,6 +161,20 @@ def activate_user(user_id):
     admin.activate(user_id)
     db.session.commit()
     return {"message": messages.USER_ACTIVATED}
+
+
+@bp.post("/<user_id>/invite")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(403, 404, 409, 503)
+@bp.response(200, MessageSchema)
+def invite_user(user_id):
+    """Envía una invitación nueva a una cuenta sin contraseña (las anteriores dejan de servir).
+    409 si la cuenta ya tiene contraseña. No lleva cuerpo (se acepta uno vacío)."""
+    mail.link_template(mail.INVITATION_LINK)  # 503 before anything is stored, without PUBLIC_URL
+    pending = invitations.invite(admin.get(user_id))
+    db.session.commit()
+    invitations.send(pending)
+    return {"message": messages.INVITATION_SENT}
 
 
 @bp.post("/<user_id>/password")

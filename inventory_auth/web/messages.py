@@ -33,6 +33,7 @@ LAST_ADMIN_GENERAL = (
 )
 
 # Enrolling a ficha from a spreadsheet (POST /api/users/import)
+INVITATION_SENT = "Invitación enviada"
 IMPORT_MEDIA_TYPE = (
     "Envíe el archivo como text/csv, como libro de Excel (.xlsx) o en el campo «file» de un "
     "formulario multipart/form-data"
