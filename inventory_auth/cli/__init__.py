@@ -2,6 +2,7 @@
 
 from . import failures
 from .audit import audit_group
+from .importing import import_roster
 from .invite import invite
 from .reset import reset_link
 from .sessions import sessions_group
@@ -9,6 +10,7 @@ from .users import users
 
 users.add_command(reset_link)
 users.add_command(invite)
+users.add_command(import_roster)
 
 
 def register_commands(app):

@@ -58,7 +58,8 @@ ATTEMPTS = 3
 CHUNK = 500  # rows per INSERT and per IN (...) lookup
 FILE_NAME_MAX = 255
 
-Progress = Callable[[int], None]
+# progress(advance, total): `advance` more steps of `total` (two per data row) are done.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -93,8 +94,8 @@ def import_accounts(
     invite: bool = True,
     progress: Progress | None = None,
 ) -> Report:
-    """Import the roster in `data` (the bytes of a CSV or .xlsx file). `progress(n)` is told of
-    each step, two per data row (its check, then its write or its planned skip)."""
+    """Import the roster in `data` (the bytes of a CSV or .xlsx file). `progress` is told of
+    each step, two per data row (its check, then its write or its skip)."""
     if on_existing not in ON_EXISTING:
         raise ValueError(f"on_existing must be one of {ON_EXISTING}")
     if invite:
@@ -107,7 +108,9 @@ def import_accounts(
         max_unzipped_bytes=config["IMPORT_MAX_UNZIPPED_BYTES"],
     )
     columns = find_columns(sheet.rows[0][1] if sheet.rows else [])
-    valid, errors = rows.check(sheet, columns, progress)
+    total = 2 * (len(sheet.rows) - 1)
+    step = (lambda advance: progress(advance, total)) if progress else None
+    valid, errors = rows.check(sheet, columns, step)
     if errors:
         raise ImportRowsInvalid(errors)
     fields = [name for name in UPDATED_FIELDS if name in columns.index]
@@ -123,11 +126,11 @@ def import_accounts(
             ignored_columns=columns.ignored,
         )
         if dry_run:
-            if progress:
-                progress(len(valid))
+            if step:
+                step(len(valid))
             return report
         try:
-            _write(plan, report, file_name, on_existing, invite, progress)
+            _write(plan, report, file_name, on_existing, invite, step)
             return report
         except IntegrityError:
             db.session.rollback()
@@ -192,9 +195,12 @@ def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str,
     import_id = uuid.uuid4()
     report.import_id = import_id
     now = utcnow()
+    # Inserted in email order: two imports that share emails then wait for each other's index
+    # entries in the same order, and never deadlock.
+    creating = sorted(plan.create, key=lambda row: row.data["email"])
     with audit.tagged(import_id=str(import_id)):
-        for start in range(0, len(plan.create), CHUNK):
-            chunk = plan.create[start:start + CHUNK]
+        for start in range(0, len(creating), CHUNK):
+            chunk = creating[start:start + CHUNK]
             accounts = [
                 {**row.data, "id": uuid.uuid4(), "password_hash": unusable_hash(), "is_active": True,
                  "created_at": now, "updated_at": now}
