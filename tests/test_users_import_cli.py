@@ -17,7 +17,11 @@ from helpers import PASSWORD, audit_rows, bearer, using_postgres, without_target
 from roster_files import csv_bytes, xlsx_bytes
 
 HEADER = ["Correo", "Nombres", "Apellidos", "Rol"]
-ROSTER = [HEADER, ["ana@soy.sena.edu.co", "Ana", "Gómez", ""], ["luis@soy.sena.edu.co", "Luis", "Peña", "instructor"]]
+ROSTER = [
+    HEADER,
+    ["ana@soy.sena.edu.co", "Ana", "Gómez", ""],
+    ["luis@soy.sena.edu.co", "Luis", "Peña", "instructor"],
+]
 
 
 def emails(app):
@@ -66,7 +70,10 @@ def test_row_errors_one_per_line_exit_1_and_nothing_written(app, runner, roster_
 def test_a_dry_run_writes_nothing_and_exits_0(app, runner, roster_file):
     result = runner.invoke(args=["users", "import", roster_file(ROSTER), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "dry run of ficha.csv, nothing written: 2 row(s), 2 created, 0 updated, 0 unchanged, 2 to invite" in result.output
+    assert (
+        "dry run of ficha.csv, nothing written: 2 row(s), 2 created, 0 updated, 0 unchanged, 2 to invite"
+        in result.output
+    )
     assert emails(app) == []
 
 
@@ -124,8 +131,13 @@ def test_concurrent_overlapping_imports_leave_no_duplicate(make_app, create_user
     def run(index):
         client = app.test_client()
         barrier.wait()
-        answers[index] = client.post("/api/users/import", data=files[index], content_type="text/csv",
-                                     headers=headers, query_string={"invite": "false"})
+        answers[index] = client.post(
+            "/api/users/import",
+            data=files[index],
+            content_type="text/csv",
+            headers=headers,
+            query_string={"invite": "false"},
+        )
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(files))]
     for thread in threads:
@@ -136,8 +148,12 @@ def test_concurrent_overlapping_imports_leave_no_duplicate(make_app, create_user
     assert set(statuses) <= {200, 409}, [answer.get_json() for answer in answers]
     created = sum(answer.get_json()["created"] for answer in answers if answer.status_code == 200)
     with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("a%@soy.sena.edu.co")))
-        distinct = db.session.scalar(sa.select(sa.func.count(sa.func.distinct(sa.func.lower(User.email)))).select_from(User))
+        count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(User.email.like("a%@soy.sena.edu.co"))
+        )
+        distinct = db.session.scalar(
+            sa.select(sa.func.count(sa.func.distinct(sa.func.lower(User.email)))).select_from(User)
+        )
         total = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     assert distinct == total  # no duplicate
     assert count == created

@@ -31,8 +31,10 @@ HEADER = ["correo", "nombres", "apellidos", "ficha"]
 
 
 def roster(count, start=0):
-    return [HEADER] + [[f"aprendiz{i}@soy.sena.edu.co", f"Aprendiz {i}", "Prueba", "2758312"]
-                       for i in range(start, start + count)]
+    return [HEADER] + [
+        [f"aprendiz{i}@soy.sena.edu.co", f"Aprendiz {i}", "Prueba", "2758312"]
+        for i in range(start, start + count)
+    ]
 
 
 @pytest.fixture
@@ -52,7 +54,9 @@ def mail_app(make_app, smtp_server):
 
 def admin_headers(app, create_user):
     user = create_user(role="admin_general", email="rectora@sena.edu.co")
-    response = app.test_client().post("/api/auth/login", json={"email": user["email"], "password": "Correcto caballo 42"})
+    response = app.test_client().post(
+        "/api/auth/login", json={"email": user["email"], "password": "Correcto caballo 42"}
+    )
     return bearer(response.get_json()["access_token"])
 
 
@@ -93,11 +97,23 @@ def test_each_created_account_gets_one_invitation_whose_link_sets_its_password(s
 def test_invite_false_and_a_dry_run_send_nothing(setup, smtp_server):
     app, client, headers = setup
     for start, query in ((0, {"invite": "false"}), (10, {"dry_run": "true"})):
-        response = client.post(URL, data=csv_bytes(roster(2, start=start)), content_type="text/csv",
-                               headers=headers, query_string=query)
+        response = client.post(
+            URL,
+            data=csv_bytes(roster(2, start=start)),
+            content_type="text/csv",
+            headers=headers,
+            query_string=query,
+        )
         assert response.status_code == 200
-    assert response.get_json() == {"dry_run": True, "rows": 2, "created": 2, "updated": 0, "unchanged": 0,
-                                   "invited": 2, "ignored_columns": []}
+    assert response.get_json() == {
+        "dry_run": True,
+        "rows": 2,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "invited": 2,
+        "ignored_columns": [],
+    }
     assert mail.outbox(app).flush(5)
     assert smtp_server.messages == []
     with app.app_context():
@@ -109,10 +125,21 @@ def test_existing_accounts_are_never_invited_even_when_updated(setup, smtp_serve
     adopted = create_user(email="aprendiz0@soy.sena.edu.co", first_name="Vieja", last_name="Cuenta")
     legacy_hash = bcrypt.hashpw(b"clave de antes 123", bcrypt.gensalt(4)).decode()
     set_hash(app, adopted["email"], legacy_hash)  # as the previous backend stored it
-    response = client.post(URL, data=csv_bytes(roster(2)), content_type="text/csv", headers=headers,
-                           query_string={"on_existing": "update"})
+    response = client.post(
+        URL,
+        data=csv_bytes(roster(2)),
+        content_type="text/csv",
+        headers=headers,
+        query_string={"on_existing": "update"},
+    )
     assert response.get_json() | {"ignored_columns": []} == {
-        "dry_run": False, "rows": 2, "created": 1, "updated": 1, "unchanged": 0, "invited": 1, "ignored_columns": []
+        "dry_run": False,
+        "rows": 2,
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "invited": 1,
+        "ignored_columns": [],
     }
     assert [m["To"] for m in smtp_server.wait_for(1)] == ["aprendiz1@soy.sena.edu.co"]
     time.sleep(0.2)
@@ -123,8 +150,13 @@ def test_existing_accounts_are_never_invited_even_when_updated(setup, smtp_serve
 
 def test_post_invite_sends_a_new_one_and_refuses_an_account_with_a_password(setup, smtp_server, create_user):
     app, client, headers = setup
-    client.post(URL, data=csv_bytes(roster(1)), content_type="text/csv", headers=headers,
-                query_string={"invite": "false"})
+    client.post(
+        URL,
+        data=csv_bytes(roster(1)),
+        content_type="text/csv",
+        headers=headers,
+        query_string={"invite": "false"},
+    )
     with app.app_context():
         user_id = db.session.scalar(sa.select(User.id).where(User.email == "aprendiz0@soy.sena.edu.co"))
     response = client.post(f"/api/users/{user_id}/invite", headers=headers)
@@ -134,11 +166,17 @@ def test_post_invite_sends_a_new_one_and_refuses_an_account_with_a_password(setu
     with_password = create_user()
     refused = client.post(f"/api/users/{with_password['id']}/invite", headers=headers)
     assert refused.status_code == 409
-    assert refused.get_json() == {"detail": "La cuenta ya tiene una contraseña: su titular puede ingresar o restablecerla"}
+    assert refused.get_json() == {
+        "detail": "La cuenta ya tiene una contraseña: su titular puede ingresar o restablecerla"
+    }
     assert client.post("/api/users/no-es-un-id/invite", headers=headers).status_code == 404
     student = create_user()
-    student_token = client.post("/api/auth/login", json={"email": student["email"], "password": "Correcto caballo 42"})
-    forbidden = client.post(f"/api/users/{user_id}/invite", headers=bearer(student_token.get_json()["access_token"]))
+    student_token = client.post(
+        "/api/auth/login", json={"email": student["email"], "password": "Correcto caballo 42"}
+    )
+    forbidden = client.post(
+        f"/api/users/{user_id}/invite", headers=bearer(student_token.get_json()["access_token"])
+    )
     assert forbidden.status_code == 403
 
 
@@ -156,11 +194,14 @@ def test_a_thousand_invitations_are_queued_paced_and_all_arrive(mail_app, create
 
 
 def test_a_mail_that_fails_is_logged_with_its_account(make_app, create_user, closed_port, caplog):
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(closed_port), PUBLIC_URL=PUBLIC_URL,
-                   MAIL_TIMEOUT_SECONDS="1")
+    app = make_app(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=str(closed_port), PUBLIC_URL=PUBLIC_URL, MAIL_TIMEOUT_SECONDS="1"
+    )
     headers = admin_headers(app, create_user)
     caplog.set_level(logging.ERROR, logger="inventory_auth.mail")
-    response = app.test_client().post(URL, data=csv_bytes(roster(1)), content_type="text/csv", headers=headers)
+    response = app.test_client().post(
+        URL, data=csv_bytes(roster(1)), content_type="text/csv", headers=headers
+    )
     assert response.status_code == 200
     assert mail.outbox(app).flush(10)
     with app.app_context():
@@ -178,6 +219,11 @@ def test_production_without_public_url_refuses_an_import_that_invites(make_app, 
     assert refused.status_code == 503
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
-    accepted = client.post(URL, data=csv_bytes(roster(1)), content_type="text/csv", headers=headers,
-                           query_string={"invite": "false"})
+    accepted = client.post(
+        URL,
+        data=csv_bytes(roster(1)),
+        content_type="text/csv",
+        headers=headers,
+        query_string={"invite": "false"},
+    )
     assert accepted.status_code == 200

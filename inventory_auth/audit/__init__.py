@@ -29,14 +29,14 @@ SECRET_KEYS = frozenset(
 USER_AGENT_MAX = 512
 
 # Values added to the `new_values` of every record written inside `tagged(...)`.
-_tags: contextvars.ContextVar[dict] = contextvars.ContextVar("audit_tags", default={})
+_tags: contextvars.ContextVar[dict | None] = contextvars.ContextVar("audit_tags", default=None)
 
 
 @contextlib.contextmanager
 def tagged(**values):
     """Records written inside carry `values` in their `new_values` too: the events of one
     import name it (`import_id`), whichever function writes them."""
-    token = _tags.set({**_tags.get(), **values})
+    token = _tags.set({**(_tags.get() or {}), **values})
     try:
         yield
     finally:

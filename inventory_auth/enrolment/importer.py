@@ -177,7 +177,8 @@ def _guard_last_admin(plan: _Plan, columns) -> None:
     would is an error (accounts.admin checks it again under a lock when writing)."""
     demoted = [
         row for user, row, changes in plan.update
-        if user.role == ADMIN_GENERAL and user.is_active and changes.get("role", ADMIN_GENERAL) != ADMIN_GENERAL
+        if user.role == ADMIN_GENERAL and user.is_active
+        and changes.get("role", ADMIN_GENERAL) != ADMIN_GENERAL
     ]
     if not demoted:
         return

@@ -69,7 +69,9 @@ Este es un mensaje automático; por favor no lo responda.
     return Message(to=email, subject=RESET_SUBJECT, body=body, kind="password_reset")
 
 
-def invitation_message(email: str, first_name: str, link: str, expires_hours: int, *, user_id=None) -> Message:
+def invitation_message(
+    email: str, first_name: str, link: str, expires_hours: int, *, user_id=None
+) -> Message:
     lifetime = hours_in_words(expires_hours)
     body = f"""Hola, {first_name}:
 

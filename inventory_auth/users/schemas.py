@@ -99,7 +99,7 @@ class ImportReportSchema(Schema):
     created = fields.Integer(required=True)
     updated = fields.Integer(required=True)
     unchanged = fields.Integer(
-        required=True, metadata={"description": "Cuentas que ya existían y quedaron como estaban."}
+        required=True, metadata={"description": "Cuentas ya registradas que no cambiaron."}
     )
     invited = fields.Integer(required=True)
     ignored_columns = fields.List(

@@ -85,7 +85,7 @@ def create_user(data):
 
 @bp.post("/import")
 @roles_required(ADMIN_GENERAL)
-@bp.errors(409, 413, 415, 422)
+@bp.errors(400, 409, 413, 415, 422, 503)
 @bp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ImportReportSchema)
 @bp.doc(requestBody={
