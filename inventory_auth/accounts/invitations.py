@@ -88,9 +88,9 @@ def invite_new(accounts: list[dict]) -> list[PendingInvitation]:
         rows.append({"id": uuid.uuid4(), "user_id": account["id"], "token_hash": digest,
                      "created_at": now, "expires_at": expires})
         pending.append(PendingInvitation(account["email"], account["first_name"], token, account["id"]))
-        audit.record(actions.USER_INVITE, entity_id=account["id"], new={"outcome": MAILED})
     if rows:
         db.session.execute(insert(InvitationToken), rows)
+    audit.record_many(actions.USER_INVITE, [(account["id"], {"outcome": MAILED}) for account in accounts])
     return pending
 
 

@@ -208,8 +208,10 @@ def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str,
                 for row in chunk
             ]
             db.session.execute(insert(User), accounts)
-            for account, row in zip(accounts, chunk, strict=True):
-                audit.record(actions.USER_CREATE, entity_id=account["id"], new=row.data)
+            audit.record_many(
+                actions.USER_CREATE,
+                [(account["id"], row.data) for account, row in zip(accounts, chunk, strict=True)],
+            )
             if invite:
                 report.invitations.extend(invitations.invite_new(accounts))
             if progress:
