@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -502,3 +503,18 @@ def test_the_example_files_in_docs_hold_the_example_and_import(app, post):
         response = post(path.read_bytes(), content_type, dry_run="true")
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["created"] == len(EXAMPLE) - 1
+
+
+def test_the_coordinators_page_lists_every_column_name_the_service_reads():
+    """docs/enrolment.md's table names, normalized, are exactly what enrolment/columns.py reads."""
+    from inventory_auth.enrolment.columns import ALIASES, normalized
+
+    page = (EXAMPLE_CSV.parent / "enrolment.md").read_text()
+    table = {}
+    for line in page.splitlines():
+        cells = line.split("|")
+        if len(cells) > 3 and cells[1].strip().startswith("`"):
+            names = re.findall(r"`([^`]+)`", cells[1] + cells[2])
+            table[normalized(names[0])] = {normalized(name) for name in names}
+    read = {aliases[0]: set(aliases) for aliases in ALIASES.values()}
+    assert table == read

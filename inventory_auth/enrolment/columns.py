@@ -16,12 +16,12 @@ from .reading import DUPLICATE_COLUMN, MISSING_COLUMNS, NO_HEADER
 # field -> the header names it answers to, written normalized (see `normalized`).
 ALIASES = {
     "email": ("correo", "email", "correo electronico", "e mail"),
-    "first_name": ("nombres", "nombre", "first name", "first names"),
-    "last_name": ("apellidos", "apellido", "last name", "surname"),
+    "first_name": ("nombres", "nombre", "first name"),
+    "last_name": ("apellidos", "apellido", "last name"),
     "role": ("rol", "role"),
-    "phone": ("telefono", "phone", "celular", "telefono celular"),
+    "phone": ("telefono", "phone", "celular"),
     "program": ("programa", "program", "programa de formacion"),
-    "ficha": ("ficha", "numero de ficha", "ficha number"),
+    "ficha": ("ficha", "numero de ficha"),
 }
 REQUIRED = ("email", "first_name", "last_name")
 _FIELD_OF = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
