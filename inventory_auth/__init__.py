@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import mail, web
+from . import mail, pages, web
 from .config import load_config
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     checks.init_app(app)
     for blueprint in (auth_bp, audit_logs_bp, health_bp, users_bp):
         api.register_blueprint(blueprint)
+    pages.init_app(app)  # the HTML pages a link in a mail leads to (not part of the API document)
 
 
 def register_commands(app: Flask) -> None:

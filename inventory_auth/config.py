@@ -378,6 +378,7 @@ def http_settings(environ, env_name: str) -> dict:
 
 RESET_PAGE = "/restablecer-contrasena"
 ACTIVATION_PAGE = "/activar-cuenta"
+PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/pages
 DEVELOPMENT_PORT = 8001
 DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
 

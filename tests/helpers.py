@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import jwt
 import sqlalchemy as sa
@@ -161,3 +162,57 @@ def audit_rows(app, action=None) -> list:
         found = db.session.scalars(query).all()
         db.session.expunge_all()
         return found
+
+
+class Page(HTMLParser):
+    """An HTML page as a test reads it: the text, the inputs (their attributes, by name or id),
+    the links, the heading, and the text of each element that has an id."""
+
+    VOID = {"input", "meta", "link", "br", "img", "hr"}
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.html = html
+        self.inputs: list[dict] = []
+        self.links: list[str] = []
+        self.forms: list[dict] = []
+        self.by_id: dict[str, str] = {}
+        self._open: list[tuple[str, str | None]] = []
+        self._chunks: list[str] = []
+        self.h1 = ""
+        self.feed(html)
+        self.text = " ".join(" ".join(self._chunks).split())
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input":
+            self.inputs.append(attributes)
+        elif tag == "a":
+            self.links.append(attributes.get("href", ""))
+        elif tag == "form":
+            self.forms.append(attributes)
+        if tag not in self.VOID:
+            self._open.append((tag, attributes.get("id")))
+            if attributes.get("id"):
+                self.by_id[attributes["id"]] = ""
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        self._chunks.append(data)
+        for tag, element_id in self._open:
+            if element_id:
+                self.by_id[element_id] += data
+            if tag == "h1":
+                self.h1 += data
+
+    def field(self, name: str) -> dict | None:
+        return next((item for item in self.inputs if item.get("name") == name), None)
+
+    def described(self, name: str) -> str:
+        """The text of everything the input `name` is described by (aria-describedby)."""
+        ids = (self.field(name) or {}).get("aria-describedby", "").split()
+        return " ".join(" ".join(self.by_id.get(i, "").split()) for i in ids)

@@ -9,108 +9,26 @@ driver is not installed (CI installs them: see .ci/run).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from helpers import PASSWORD, base_environ
+from helpers import PASSWORD
+from live_server import CHROMIUM_MISSING, CHROMIUM_REASON, WAIT_SECONDS, chromium, get, serve
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,2000",
-)
-WAIT_SECONDS = 30
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
-        reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
-    ),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get(url: str):
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (a local test server)
-        return response.status, dict(response.headers), response.read()
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM_MISSING, reason=CHROMIUM_REASON)]
 
 
 @pytest.fixture
 def server(database_url, app, tmp_path):
     """gunicorn on a free port; yields (base URL, path of its stdout)."""
-    port = free_port()
-    environ = {
-        **os.environ,
-        **base_environ(database_url),
-        "BIND_HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-    }
-    environ.pop("GUNICORN_ACCESS_LOG", None)
-    stdout = tmp_path / "stdout.log"
-    with stdout.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=environ, stdout=out, stderr=subprocess.PIPE, text=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {process.stderr.read()}")
-            try:
-                if get(base + "/api/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer in time")
-            time.sleep(0.2)
-        yield base, stdout
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stderr.close()
+    with serve(database_url, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(WAIT_SECONDS)
-    yield driver
-    driver.quit()
+    with chromium(tmp_path / "chromium-profile") as driver:
+        yield driver
 
 
 def test_swagger_ui_renders_and_logs_in(server, browser, create_user):

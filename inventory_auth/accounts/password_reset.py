@@ -39,7 +39,9 @@ from . import link_tokens
 from .link_tokens import TOKEN_MAX_LENGTH, new_token, token_digest
 from .store import find_by_email, set_password
 
-__all__ = ["TOKEN_MAX_LENGTH", "confirm", "issue_link", "new_token", "request", "send", "token_digest"]
+__all__ = [
+    "TOKEN_MAX_LENGTH", "check", "confirm", "issue_link", "new_token", "request", "send", "token_digest",
+]
 
 # The `outcome` of a request, as the audit trail records it.
 SENT = "sent"
@@ -158,18 +160,27 @@ def issue_link(user: User) -> str:
     return mail.reset_link(token)
 
 
-def confirm(token: str, new_password: str) -> User:
+def _usable(token: str, now) -> tuple[PasswordResetToken, User]:
+    row = link_tokens.usable_row(PasswordResetToken, token, now)
+    user = db.session.get(User, row.user_id) if row is not None else None
+    if user is None or not user.is_active:
+        raise ResetTokenInvalid()
+    return row, user
+
+
+def check(token: str) -> User:
+    """The user whose link this is, if it can still be used (the page that asks for the new
+    password shows its form only then); else ResetTokenInvalid. Changes nothing."""
+    return _usable(token, utcnow())[1]
+
+
+def confirm(token: str, new_password: str, *, field: str = "new_password") -> User:
     """Set the password of the token's user; ResetTokenInvalid or WeakPassword (then nothing
     has changed and the token still works)."""
     now = utcnow()
-    row = link_tokens.usable_row(PasswordResetToken, token, now)
-    if row is None:
-        raise ResetTokenInvalid()
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise ResetTokenInvalid()
+    row, user = _usable(token, now)
     release_connection()  # nothing written yet: no connection held through the hashing
-    set_password(user, new_password)  # the policy first; then every session of the user ends
+    set_password(user, new_password, field=field)  # the policy first; then every session of the user ends
     # Only one request can use a token: a concurrent one finds it used here and changes nothing.
     if not link_tokens.use(PasswordResetToken, row.id, now):
         raise ResetTokenInvalid()

@@ -21,6 +21,10 @@ from . import bp
 from .schemas import MessageSchema, email_field, new_password_field
 from .views import configured_limit
 
+# One per-address budget for asking for a link, through this API or the page
+# (`POST /restablecer-contrasena`, inventory_auth/pages): using both does not double it.
+REQUEST_LIMIT_SCOPE = "password-reset-request"
+
 
 class ResetRequestSchema(RequestSchema):
     email = email_field()
@@ -44,7 +48,7 @@ class ResetDoneSchema(MessageSchema):
 
 
 @bp.post("/password-reset/request")
-@limiter.limit(configured_limit("PASSWORD_RESET_RATE_LIMIT"))
+@limiter.shared_limit(configured_limit("PASSWORD_RESET_RATE_LIMIT"), scope=REQUEST_LIMIT_SCOPE)
 @bp.errors(429, 503)
 @bp.arguments(ResetRequestSchema)
 @bp.response(202, ResetRequestedSchema)

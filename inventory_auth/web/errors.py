@@ -226,13 +226,17 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, detail, headers=headers)
 
 
-def handle_rate_limited(error: RateLimitExceeded):
-    """A per-address limit was hit: say when the window reopens."""
+def rate_limit_retry_after() -> int:
+    """Seconds until the per-address limit this request hit reopens."""
     from ..extensions import limiter
 
     current = limiter.current_limit
-    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-    return error_response(429, HTTP_DETAILS[429], headers={"Retry-After": str(seconds)})
+    return max(1, math.ceil(current.reset_at - time.time())) if current else 60
+
+
+def handle_rate_limited(error: RateLimitExceeded):
+    """A per-address limit was hit: say when the window reopens."""
+    return error_response(429, HTTP_DETAILS[429], headers={"Retry-After": str(rate_limit_retry_after())})
 
 
 def handle_unexpected(error: Exception):

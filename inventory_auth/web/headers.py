@@ -4,7 +4,10 @@
 - `Cache-Control: no-store` on every API answer: tokens, profiles and errors must never be kept by
   a browser or an intermediate cache. Only the documentation's static files may be cached.
 - `Content-Security-Policy`: nothing may load or frame a JSON answer; the documentation page gets
-  the narrow policy Swagger UI needs.
+  the narrow policy Swagger UI needs; the pages a mail links to (`inventory_auth/pages`) load
+  their own stylesheet only, post forms only to this service, and run no script.
+- The pages' stylesheet is the one answer of theirs a browser may keep (and must revalidate:
+  Flask's `no-cache` with an ETag); every page itself is `no-store`.
 - No `Server` header from the application (the WSGI server's own is documented in
   `gunicorn.conf.py`).
 """
@@ -13,9 +16,16 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from ..config import PAGE_PATHS
 from .docs_ui import DOCS_CONTENT_SECURITY_POLICY, is_docs_request
 
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+PAGES_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+PAGES_BLUEPRINT = "pages"
+PAGES_STYLESHEET = PAGES_BLUEPRINT + ".static"
 
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
@@ -29,11 +39,20 @@ def set_security_headers(response):
         response.headers[name] = value
     if is_docs_request(request.endpoint):
         response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    elif request.blueprint == PAGES_BLUEPRINT or _is_page_path():
+        response.headers["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
+        if request.endpoint != PAGES_STYLESHEET:
+            response.headers["Cache-Control"] = "no-store"
     else:
         response.headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
         response.headers["Cache-Control"] = "no-store"
     response.headers.pop("Server", None)
     return response
+
+
+def _is_page_path() -> bool:
+    """A page's path answered before any of its views ran (a method it does not take: 405)."""
+    return request.url_rule is None and request.path.rstrip("/") in PAGE_PATHS
 
 
 def init_app(app: Flask) -> None:

@@ -152,3 +152,23 @@ def locked_out(seconds: int) -> str:
     minutes = math.ceil(seconds / 60)
     wait = f"{seconds} segundos" if seconds < 60 else f"{minutes} minuto{'s' if minutes > 1 else ''}"
     return f"Demasiados intentos fallidos de inicio de sesión. Intente de nuevo en {wait}."
+
+
+# The pages a link in a mail leads to (inventory_auth/pages): what they say besides their labels.
+PAGE_PASSWORDS_DIFFER = "Las dos contraseñas no coinciden; escríbala igual en ambos campos."
+PAGE_RESET_DONE_TITLE = "Contraseña restablecida"
+PAGE_ACTIVATION_DONE_TITLE = "Cuenta activada"
+PAGE_RESET_NEXT = "Vuelva a la aplicación e ingrese con su nueva contraseña."
+PAGE_ACTIVATION_NEXT = (
+    "Ya puede ingresar desde la aplicación con su correo y la contraseña que eligió."
+)
+PAGE_ERRORS = {
+    400: "La solicitud no es válida. Vuelva a abrir el enlace del correo.",
+    404: "La página no existe.",
+    405: "Esta página no acepta ese tipo de solicitud.",
+    413: "El formulario enviado es demasiado grande.",
+    415: "Envíe el formulario desde esta página.",
+    429: "Demasiadas solicitudes desde su red. Espere unos minutos e intente de nuevo.",
+    500: "Ocurrió un error inesperado. Intente de nuevo más tarde.",
+    503: "El servicio está ocupado o no disponible. Intente de nuevo en unos segundos.",
+}
