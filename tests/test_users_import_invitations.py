@@ -15,8 +15,6 @@ import pytest
 import sqlalchemy as sa
 
 from inventory_auth import mail
-from inventory_auth.accounts import invitations
-from inventory_auth.exceptions import InvitationTokenInvalid
 from inventory_auth.extensions import db
 from inventory_auth.models import InvitationToken, User
 
@@ -81,12 +79,14 @@ def test_each_created_account_gets_one_invitation_whose_link_sets_its_password(s
 
     login = {"email": "aprendiz0@soy.sena.edu.co", "password": FIRST_PASSWORD}
     assert client.post("/api/auth/login", json=login).status_code == 401  # no password yet
-    with app.app_context():
-        invitations.accept(token, FIRST_PASSWORD)
-        db.session.commit()
+    # The link, as the apprentice's phone opens it: the page, then its form.
+    page = client.get(f"/activar-cuenta?token={token}")
+    assert page.status_code == 200 and 'name="token"' in page.get_data(as_text=True)
+    form = {"token": token, "password": FIRST_PASSWORD, "password_confirm": FIRST_PASSWORD}
+    done = client.post("/activar-cuenta", data=form)
+    assert done.status_code == 200 and "Ya puede ingresar desde la aplicación" in done.get_data(as_text=True)
     assert client.post("/api/auth/login", json=login).status_code == 200
-    with app.app_context(), pytest.raises(InvitationTokenInvalid):
-        invitations.accept(token, FIRST_PASSWORD)  # single use
+    assert client.post("/activar-cuenta", data=form).status_code == 400  # single use
 
     (imported,) = audit_rows(app, "user_import")
     invites = audit_rows(app, "user_invite")
