@@ -227,3 +227,20 @@ def test_production_without_public_url_refuses_an_import_that_invites(make_app, 
         query_string={"invite": "false"},
     )
     assert accepted.status_code == 200
+
+
+def test_a_reset_asked_during_an_import_goes_ahead_of_its_invitations(mail_app, create_user, smtp_server):
+    app = mail_app(MAIL_SEND_RATE="20")
+    headers = admin_headers(app, create_user)
+    client = app.test_client()
+    student = create_user(email="ya.inscrita@sena.edu.co")
+    imported = client.post(URL, data=csv_bytes(roster(40)), content_type="text/csv", headers=headers)
+    assert imported.status_code == 200
+    asked = time.monotonic()
+    reset = client.post("/api/auth/password-reset/request", json={"email": student["email"]})
+    assert reset.status_code == 202
+    messages = smtp_server.wait_for(41, timeout=30)
+    order = [m["To"] for m in messages]
+    # Paced at 20 a second, the 40 invitations take 2 s; the reset is among the first few.
+    assert order.index(student["email"]) <= 3, order
+    assert time.monotonic() - asked >= 39 / 20 - 0.5

@@ -9,7 +9,8 @@ that queued the message, and never reaches that request.
 A full queue drops the new message (an error in the log). The sender hands the SMTP server at
 most `MAIL_SEND_RATE` messages a second (a relay refuses a client that sends faster than its
 quota), so an import's 1,000 invitations leave steadily instead of at once; the queue
-(`MAIL_OUTBOX_SIZE`) holds an import of `IMPORT_MAX_ROWS` accounts. A message for an account
+(`MAIL_OUTBOX_SIZE`) holds an import of `IMPORT_MAX_ROWS` accounts, and a reset someone is waiting
+for goes ahead of the invitations still queued. A message for an account
 (an invitation) names it (`user_id`) in every line about it, so that an administrator can send it
 again. At process exit the sender gets `MAIL_SHUTDOWN_SECONDS` to send what is queued; what is
 left then is logged and lost.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import logging
 import os
 import queue
@@ -35,6 +37,28 @@ from .transport import deliver
 log = logging.getLogger("inventory_auth.mail")
 
 _STOP = object()
+# Kinds of message that may wait behind the others (an import queues thousands at once).
+BULK_KINDS = frozenset({"invitation"})
+
+
+def _lane(item) -> int:
+    if item is _STOP:
+        return 2  # after everything queued before it
+    return 1 if item.message.kind in BULK_KINDS else 0
+
+
+class _Lanes(queue.PriorityQueue):
+    """A bounded queue in two lanes: other messages before bulk ones, each lane in order."""
+
+    def _init(self, maxsize):
+        super()._init(maxsize)
+        self._order = itertools.count()
+
+    def _put(self, item):
+        super()._put((_lane(item), next(self._order), item))
+
+    def _get(self):
+        return super()._get()[2]
 _outboxes: weakref.WeakSet[Outbox] = weakref.WeakSet()
 
 
@@ -67,7 +91,7 @@ class Outbox:
     def _reset(self) -> None:
         """A new, empty, threadless outbox for this process (also what a forked child gets)."""
         self._pid = os.getpid()
-        self._queue: queue.Queue = queue.Queue(maxsize=self.size)
+        self._queue: queue.Queue = _Lanes(maxsize=self.size)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
