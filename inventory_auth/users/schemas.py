@@ -11,7 +11,7 @@ from ..web.fields import DateOrDateTime, QueryArgsSchema, RequestSchema, Text, l
 from ..web.messages import INVALID_CHOICE, INVALID_ROLE, RANGE_BETWEEN
 
 __all__ = [
-    "AdminPasswordSchema", "ImportQuerySchema", "ImportReportSchema", "MessageSchema",
+    "AdminPasswordSchema", "ImportQuerySchema", "ImportRejectedSchema", "ImportReportSchema", "MessageSchema",
     "UserCreateSchema", "UserQuerySchema", "UserSchema", "UserStatsSchema", "UserUpdateSchema",
 ]
 
@@ -104,6 +104,27 @@ class ImportReportSchema(Schema):
     invited = fields.Integer(required=True)
     ignored_columns = fields.List(
         fields.String(), required=True, metadata={"description": "Columnas del archivo que no se usaron."}
+    )
+
+
+class RowErrorSchema(Schema):
+    row = fields.Integer(required=True, metadata={"description": "Fila de la hoja (el encabezado es la 1)."})
+    column = fields.String(required=True, metadata={"description": "La columna, como la nombra el archivo."})
+    detail = fields.String(required=True)
+
+
+class ImportRejectedSchema(Schema):
+    """A refused import: the usual `detail`, the file's problem in `errors`, or every bad row in
+    `row_errors`."""
+
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Por qué no se pudo leer el archivo (`file`)."},
+    )
+    row_errors = fields.List(
+        fields.Nested(RowErrorSchema),
+        metadata={"description": "Todas las filas con errores; no se escribió nada."},
     )
 
 

@@ -14,10 +14,12 @@ from ..roles import ADMIN_GENERAL
 from ..web import messages
 from ..web.access import roles_required
 from ..web.fields import as_lower_bound, as_upper_bound
+from ..web.openapi import status_description
 from . import bp, upload
 from .schemas import (
     AdminPasswordSchema,
     ImportQuerySchema,
+    ImportRejectedSchema,
     ImportReportSchema,
     MessageSchema,
     UserCreateSchema,
@@ -85,7 +87,8 @@ def create_user(data):
 
 @bp.post("/import")
 @roles_required(ADMIN_GENERAL)
-@bp.errors(400, 409, 413, 415, 422, 503)
+@bp.errors(400, 409, 413, 415, 503)
+@bp.alt_response(422, schema=ImportRejectedSchema, description=status_description(422))
 @bp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ImportReportSchema)
 @bp.doc(requestBody={
