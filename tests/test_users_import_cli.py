@@ -159,3 +159,13 @@ def test_concurrent_overlapping_imports_leave_no_duplicate(make_app, create_user
     assert count == created
     if statuses == [200, 200, 200]:
         assert count == 450
+
+
+def test_the_command_sends_the_invitations_before_it_returns(make_app, smtp_server, roster_file):
+    app = make_app(**smtp_server.environ, PUBLIC_URL="https://auth.inventario.example", MAIL_SEND_RATE="1000")
+    result = app.test_cli_runner().invoke(args=["users", "import", roster_file(ROSTER)])
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 0 unchanged, 2 invited" in result.output
+    assert "sending 2 invitation(s)" in result.output
+    # Handed to the SMTP server before the command returned: nothing left to wait for.
+    assert sorted(m["To"] for m in smtp_server.messages) == ["ana@soy.sena.edu.co", "luis@soy.sena.edu.co"]
