@@ -1,6 +1,7 @@
 """Enrolling from a spreadsheet against the real service, and what it does to logins meanwhile.
 
     .venv/bin/python -m bench.users_import [--existing 10000] [--login-threads 2] [--quiet 5]
+    .venv/bin/python -m bench.users_import --inprocess
 
 The service as shipped (gunicorn with gunicorn.conf.py, 2 workers x 16 threads, its own free port
 on 127.0.0.1, `APP_ENV=production`, the default password hash) on a fresh PostgreSQL database (on
@@ -15,6 +16,11 @@ from varied addresses (no per-address limit plays). Before the first import the 
 It prints each import's answer time and counts, and for the quiet period and each import the
 count, statuses, p50, p95 and max latency of the logins that started within it: a lock on
 `users` held by an import would show as logins waiting for its whole length.
+
+`--inprocess` measures instead the 5,000-row files through the application alone (no server, no
+other load of its own): the CPU seconds of reading, of checking the rows, and of the whole import
+(`enrolment.import_accounts` and its commit) in this process, and its wall time with the
+database's share, on a fresh database.
 """
 
 from __future__ import annotations
@@ -123,12 +129,50 @@ class Logins:
                 f"{percentile(seconds, 0.95) * 1000:.0f} | {max(seconds, default=0) * 1000:.0f} |")
 
 
+def inprocess() -> None:
+    from flask_migrate import upgrade
+
+    from inventory_auth import create_app
+    from inventory_auth.enrolment import columns, import_accounts, reading
+    from inventory_auth.enrolment import rows as checking
+    from inventory_auth.extensions import db
+
+    with FreshDatabase() as fresh:
+        app = create_app(environ={"APP_ENV": "testing", "SECRET_KEY": "x" * 48, "DATABASE_URL": fresh.url,
+                                  "PUBLIC_URL": "https://auth.inventario.example", "LOG_LEVEL": "WARNING"})
+        with app.app_context():
+            upgrade()
+        print(f"\nbench.users_import --inprocess, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+              f"{machine()}\n")
+        print("| 5,000 rows | read, CPU s | check, CPU s | whole import, CPU s | whole import, wall s |")
+        print("|---|---:|---:|---:|---:|")
+        for name, build in (("CSV", as_csv), (".xlsx", as_xlsx)):
+            data = build(rows(name.strip("."), 5000))
+            with app.test_request_context():
+                started = time.process_time()
+                sheet = reading.read(data, max_rows=5000, max_unzipped_bytes=20 * 2**20)
+                read = time.process_time() - started
+                checking.check(sheet, columns.columns(sheet.rows[0][1]))
+                check = time.process_time() - started - read
+                cpu, wall = time.process_time(), time.perf_counter()
+                import_accounts(data, file_name=name, invite=True)
+                db.session.commit()
+                print(f"| {name} | {read:.2f} | {check:.2f} | {time.process_time() - cpu:.2f} | "
+                      f"{time.perf_counter() - wall:.2f} |")
+        with app.app_context():
+            db.engine.dispose()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--existing", type=int, default=10_000, help="accounts in the table before")
     parser.add_argument("--login-threads", type=int, default=2)
     parser.add_argument("--quiet", type=float, default=5, help="seconds of logins before the imports")
+    parser.add_argument("--inprocess", action="store_true", help="the application alone (see above)")
     options = parser.parse_args(argv)
+    if options.inprocess:
+        inprocess()
+        return 0
 
     imports = [
         ("1,000 rows, CSV", "a", 1000, as_csv, CSV_TYPE),
