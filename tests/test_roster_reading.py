@@ -86,3 +86,9 @@ def test_columns_found_ignored_duplicated_and_missing():
     with pytest.raises(SpreadsheetUnreadable) as missing:
         columns(["nombres", "email"])
     assert missing.value.details == {"fields": ["last_name"]}
+
+
+def test_excels_sep_line_names_the_separator_and_is_no_row():
+    data = b"sep=,\r\ncorreo,nombres;apellidos\r\na@b.co,Ana;Mar\xc3\xada\r\n"
+    sheet = reading.read(data, max_rows=10, max_unzipped_bytes=2**20)
+    assert sheet.rows == [(1, ["correo", "nombres;apellidos"]), (2, ["a@b.co", "Ana;María"])]

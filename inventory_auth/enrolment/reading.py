@@ -6,7 +6,8 @@ with a message that says to save as .xlsx or CSV); anything else is read as CSV.
 
 CSV: UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode text"), or Windows-1252 (what
 a Spanish-locale Excel saves), tried in that order; the separator is whichever of `;`, `,` or
-tab the first non-empty line holds most of.
+tab the first non-empty line holds most of, unless the file starts with Excel's `sep=;` line
+(which Excel does not show as a row, and neither is it counted here).
 
 .xlsx: the first worksheet, through openpyxl in read-only mode (rows are streamed, not built as a
 workbook in memory), with defusedxml installed (openpyxl then refuses XML entity tricks). Before
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ MAX_CELL_CHARS = 1000  # longer than any field stores; the row's checks then ref
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SEPARATORS = (";", ",", "\t")
+_SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,12 @@ def separator(text: str) -> str:
 
 def _csv_rows(data: bytes):
     text = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text), strict=True)
+    hint = _SEP_LINE.match(text)
+    if hint:
+        text, delimiter = text[hint.end():], hint.group(1)
+    else:
+        delimiter = separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     number = 0
     try:
         for number, record in enumerate(reader, start=1):  # noqa: B007 (read after the loop)
