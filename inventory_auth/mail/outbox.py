@@ -9,11 +9,11 @@ that queued the message, and never reaches that request.
 A full queue drops the new message (an error in the log). The sender hands the SMTP server at
 most `MAIL_SEND_RATE` messages a second (a relay refuses a client that sends faster than its
 quota), so an import's 1,000 invitations leave steadily instead of at once; the queue
-(`MAIL_OUTBOX_SIZE`) holds an import of `IMPORT_MAX_ROWS` accounts, and a reset someone is waiting
-for goes ahead of the invitations still queued. A message for an account
-(an invitation) names it (`user_id`) in every line about it, so that an administrator can send it
-again. At process exit the sender gets `MAIL_SHUTDOWN_SECONDS` to send what is queued; what is
-left then is logged and lost.
+(`MAIL_OUTBOX_SIZE`) holds an import of `IMPORT_MAX_ROWS` accounts, and a reset someone waits for
+goes ahead of the invitations still queued. A message for an account (an invitation) names it
+(`user_id`) in every line about it, so that an administrator can send it again. At process exit
+the sender gets `MAIL_SHUTDOWN_SECONDS` to send what is queued; what is left then is logged and
+lost.
 """
 
 from __future__ import annotations
