@@ -246,6 +246,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         **mail_settings(environ, env_name),
         **transition_settings(environ, warnings),
         **hash_bulkhead_settings(environ),
+        **import_settings(environ),
     }
 
 
@@ -378,6 +379,27 @@ def transition_settings(environ, warnings: list, now: datetime | None = None) ->
     }
 
 
+def import_settings(environ) -> dict:
+    """Bounds of a roster import (enrolment/): rows, the request body of that route alone, and
+    what an .xlsx may unpack to."""
+    rows = _int(environ, "IMPORT_MAX_ROWS", 5000)
+    if not 1 <= rows <= 100_000:
+        raise ConfigurationError(f"IMPORT_MAX_ROWS must be 1 to 100000, got {rows}")
+    body = _int(environ, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    if not 1024 <= body <= 100 * 1024 * 1024:
+        raise ConfigurationError(f"IMPORT_MAX_BYTES must be 1024 to 104857600 bytes, got {body}")
+    unzipped = _int(environ, "IMPORT_MAX_UNZIPPED_BYTES", 20 * 1024 * 1024)
+    if not 1024 <= unzipped <= 1024 * 1024 * 1024:
+        raise ConfigurationError(
+            f"IMPORT_MAX_UNZIPPED_BYTES must be 1024 to 1073741824 bytes, got {unzipped}"
+        )
+    return {
+        "IMPORT_MAX_ROWS": rows,
+        "IMPORT_MAX_BYTES": body,
+        "IMPORT_MAX_UNZIPPED_BYTES": unzipped,
+    }
+
+
 FREE_THREADS = 6
 
 
@@ -494,7 +516,7 @@ def mail_settings(environ, env_name: str) -> dict:
     expire = _int(environ, "PASSWORD_RESET_EXPIRE", 30)
     if not 1 <= expire <= 24 * 60:
         raise ConfigurationError("PASSWORD_RESET_EXPIRE must be 1 to 1440 minutes")
-    outbox_size = _int(environ, "MAIL_OUTBOX_SIZE", 100)
+    outbox_size = _int(environ, "MAIL_OUTBOX_SIZE", 10_000)
     if not 1 <= outbox_size <= 100_000:
         raise ConfigurationError("MAIL_OUTBOX_SIZE must be 1 to 100000 messages")
     try:
@@ -514,6 +536,8 @@ def mail_settings(environ, env_name: str) -> dict:
         "MAIL_TIMEOUT_SECONDS": timeout,
         "MAIL_TIMEOUT": timeout,  # the same, under the name Flask-Mailman reads
         "MAIL_OUTBOX_SIZE": outbox_size,
+        # Messages handed to the SMTP server per second, at most (relays enforce quotas).
+        "MAIL_SEND_RATE": _float(environ, "MAIL_SEND_RATE", 5.0, maximum=1000),
         "MAIL_SHUTDOWN_SECONDS": drain,
         **links,
         "PASSWORD_RESET_EXPIRE": expire,

@@ -145,3 +145,41 @@ class HashingBusy(DomainError):
     def __init__(self, retry_after: int):
         super().__init__(f"retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+# Enrolling accounts from a spreadsheet (enrolment/)
+class SpreadsheetUnreadable(DomainError):
+    """The file is no spreadsheet this service reads, or it cannot tell which columns are which.
+
+    `reason` is one of `enrolment.reading.UNREADABLE` (a code, not a text); `details` carries
+    what the message names (a column, the columns missing, a line).
+    """
+
+    def __init__(self, reason: str, **details):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+class SpreadsheetTooLarge(DomainError):
+    """More data rows than IMPORT_MAX_ROWS, or a workbook that unpacks to more than
+    IMPORT_MAX_UNZIPPED_BYTES: refused before any row is checked."""
+
+    def __init__(self, what: str, limit: int):
+        super().__init__(f"{what} > {limit}")
+        self.what = what  # "rows" or "unzipped_bytes"
+        self.limit = limit
+
+
+class ImportRowsInvalid(DomainError):
+    """Some rows cannot be imported; nothing was written. `errors` lists every one of them
+    (`enrolment.rows.RowError`), in the file's order."""
+
+    def __init__(self, errors: list):
+        super().__init__(f"{len(errors)} row error(s)")
+        self.errors = list(errors)
+
+
+class ImportRaced(DomainError):
+    """Other writers kept taking emails of the file while it was imported (a concurrent import
+    of the same people): nothing was written; importing the file again sees their accounts."""

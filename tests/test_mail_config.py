@@ -53,6 +53,11 @@ def test_port_follows_the_tls_mode_unless_set(tmp_path, environ, port):
     ({"PASSWORD_RESET_ACCOUNT_LIMIT": "muchos"}, "PASSWORD_RESET_ACCOUNT_LIMIT"),
     ({"MAIL_OUTBOX_SIZE": "0"}, "MAIL_OUTBOX_SIZE"),
     ({"MAIL_SHUTDOWN_SECONDS": "-1"}, "MAIL_SHUTDOWN_SECONDS"),
+    ({"MAIL_SEND_RATE": "0"}, "MAIL_SEND_RATE"),
+    ({"MAIL_SEND_RATE": "muchos"}, "MAIL_SEND_RATE"),
+    ({"IMPORT_MAX_ROWS": "0"}, "IMPORT_MAX_ROWS"),
+    ({"IMPORT_MAX_BYTES": "10"}, "IMPORT_MAX_BYTES"),
+    ({"IMPORT_MAX_UNZIPPED_BYTES": "5 MiB"}, "IMPORT_MAX_UNZIPPED_BYTES"),
 ])
 def test_bad_mail_settings_are_refused_with_one_line(tmp_path, environ, names):
     with pytest.raises(ConfigurationError) as refused:

@@ -29,6 +29,8 @@ PROTECTED = {
     ("delete", "/api/users/{user_id}"),
     ("post", "/api/users/{user_id}/activate"),
     ("post", "/api/users/{user_id}/password"),
+    ("post", "/api/users/{user_id}/invite"),
+    ("post", "/api/users/import"),
 }
 # Spellings the app uses that answer like a documented path, without a second entry.
 UNDOCUMENTED_ALIASES = {"/api/users//stats"}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import insert
 
 from .. import audit, mail
 from ..audit import actions
@@ -41,6 +42,7 @@ class PendingInvitation:
     email: str
     first_name: str
     token: str
+    user_id: uuid.UUID | None = None  # named in the log if the mail fails
 
 
 def issue(user: User, *, outcome: str = MAILED) -> str:
@@ -71,7 +73,25 @@ def issue(user: User, *, outcome: str = MAILED) -> str:
 
 def invite(user: User) -> PendingInvitation:
     """Issue an invitation to be mailed: pass the result to `send` after the commit."""
-    return PendingInvitation(user.email, user.first_name, issue(user))
+    return PendingInvitation(user.email, user.first_name, issue(user), user.id)
+
+
+def invite_new(accounts: list[dict]) -> list[PendingInvitation]:
+    """Invitations for accounts created in this transaction (dicts with `id`, `email`,
+    `first_name`: an import's rows), in one multi-row INSERT: a new account has no earlier token
+    to supersede and no password. One USER_INVITE record each, like `issue`."""
+    now = utcnow()
+    expires = now + timedelta(hours=current_app.config["INVITATION_EXPIRE_HOURS"])
+    pending, rows = [], []
+    for account in accounts:
+        token, digest = link_tokens.new_token()
+        rows.append({"id": uuid.uuid4(), "user_id": account["id"], "token_hash": digest,
+                     "created_at": now, "expires_at": expires})
+        pending.append(PendingInvitation(account["email"], account["first_name"], token, account["id"]))
+    if rows:
+        db.session.execute(insert(InvitationToken), rows)
+    audit.record_many(actions.USER_INVITE, [(account["id"], {"outcome": MAILED}) for account in accounts])
+    return pending
 
 
 def issue_link(user: User) -> str:
@@ -87,7 +107,7 @@ def send(pending: PendingInvitation | None) -> bool:
     False: the message was dropped (logged already)."""
     if pending is None:
         return False
-    return mail.send_invitation(pending.email, pending.first_name, pending.token)
+    return mail.send_invitation(pending.email, pending.first_name, pending.token, user_id=pending.user_id)
 
 
 def _usable(token: str, now) -> tuple[InvitationToken, User]:

@@ -8,9 +8,13 @@ whatever the caller passes.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import uuid
 from datetime import date, datetime
+
+from sqlalchemy import insert
 
 from ..extensions import db
 from ..models import AuditLog
@@ -18,13 +22,29 @@ from ..models.audit_log import ACTION_MAX, SESSION_ID_MAX
 from . import actions
 from .origin import Origin, current, reset, set_origin
 
-__all__ = ["Origin", "actions", "changes", "current", "record", "reset", "set_origin"]
+__all__ = [
+    "Origin", "actions", "changes", "current", "record", "record_many", "reset", "set_origin", "tagged",
+]
 
 SECRET_KEYS = frozenset(
     {"password", "password_hash", "new_password", "current_password", "token", "access_token",
      "refresh_token", "secret", "hash"}
 )
 USER_AGENT_MAX = 512
+
+# Values added to the `new_values` of every record written inside `tagged(...)`.
+_tags: contextvars.ContextVar[dict | None] = contextvars.ContextVar("audit_tags", default=None)
+
+
+@contextlib.contextmanager
+def tagged(**values):
+    """Records written inside carry `values` in their `new_values` too: the events of one
+    import name it (`import_id`), whichever function writes them."""
+    token = _tags.set({**(_tags.get() or {}), **values})
+    try:
+        yield
+    finally:
+        _tags.reset(token)
 
 
 def _json_value(value):
@@ -48,6 +68,26 @@ def _ip(value: str | None) -> str | None:
         return None
 
 
+def _values(action, actor_id, entity_type, entity_id, old, new, origin, origin_actor, session_id) -> dict:
+    if len(action) > ACTION_MAX:
+        raise ValueError(f"audit action too long: {action!r}")
+    tags = _tags.get()
+    if tags:
+        new = {**(new or {}), **tags}
+    return {
+        "id": uuid.uuid4(),
+        "user_id": actor_id if actor_id is not None else origin_actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "old_values": _clean(old),
+        "new_values": _clean(new),
+        "ip_address": _ip(origin.ip_address),
+        "user_agent": (origin.user_agent or None) and origin.user_agent[:USER_AGENT_MAX],
+        "session_id": session_id[:SESSION_ID_MAX] if session_id else None,
+    }
+
+
 def record(
     action: str,
     *,
@@ -58,24 +98,27 @@ def record(
     new: dict | None = None,
 ) -> AuditLog:
     """Add one event to the session. `actor_id` defaults to the origin's acting user."""
-    if len(action) > ACTION_MAX:
-        raise ValueError(f"audit action too long: {action!r}")
     origin = current()
     origin_actor, session_id = origin.resolve()
-    row = AuditLog(
-        id=uuid.uuid4(),
-        user_id=actor_id if actor_id is not None else origin_actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        old_values=_clean(old),
-        new_values=_clean(new),
-        ip_address=_ip(origin.ip_address),
-        user_agent=(origin.user_agent or None) and origin.user_agent[:USER_AGENT_MAX],
-        session_id=session_id[:SESSION_ID_MAX] if session_id else None,
-    )
+    row = AuditLog(**_values(action, actor_id, entity_type, entity_id, old, new, origin, origin_actor,
+                             session_id))
     db.session.add(row)
     return row
+
+
+def record_many(action: str, events: list[tuple[uuid.UUID, dict | None]], *,
+                entity_type: str = "user") -> None:
+    """One event per (entity_id, new values), in one multi-row INSERT: what `record` writes for
+    each, at a fraction of the cost (an import's thousands of accounts)."""
+    if not events:
+        return
+    origin = current()
+    origin_actor, session_id = origin.resolve()
+    rows = [
+        _values(action, None, entity_type, entity_id, None, new, origin, origin_actor, session_id)
+        for entity_id, new in events
+    ]
+    db.session.execute(insert(AuditLog), rows)  # created_at: the column's default, per row
 
 
 def changes(obj, values: dict) -> tuple[dict, dict]:

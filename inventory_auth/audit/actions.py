@@ -31,6 +31,7 @@ USER_SET_PASSWORD = "user_set_password"
 USER_UNLOCK = "user_unlock"
 USER_LOGOUT = "user_logout"
 USER_INVITE = "user_invite"
+USER_IMPORT = "user_import"
 
 # Operators through `flask keys` and `flask services`
 SIGNING_KEY_ROTATE = "signing_key_rotate"
@@ -71,6 +72,7 @@ LEVEL = {
     SIGNING_KEY_RETIRE: WARNING,
     SERVICE_CLIENT_CREATE: SUCCESS,
     SERVICE_CLIENT_REVOKE: WARNING,
+    USER_IMPORT: SUCCESS,
     AUDIT_PRUNE: WARNING,
 }
 

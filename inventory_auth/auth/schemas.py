@@ -54,9 +54,11 @@ class LoginSchema(RequestSchema):
     password = fields.String(required=True, validate=length(LOGIN_PASSWORD_MAX, 1))
 
 
-class RegisterSchema(RequestSchema):
+class AccountSchema(RequestSchema):
+    """What a valid account is, whoever creates it: self-registration, an administrator
+    (`/api/users`, `flask users create`) or a spreadsheet import (enrolment/rows.py)."""
+
     email = new_email_field()
-    password = new_password_field()
     first_name = name_field(required=True)
     last_name = name_field(required=True)
     role = Text(
@@ -67,6 +69,10 @@ class RegisterSchema(RequestSchema):
     program = optional_text(PROGRAM_MAX)
     ficha = optional_text(FICHA_MAX)
     avatar_url = optional_web_url(AVATAR_URL_MAX)
+
+
+class RegisterSchema(AccountSchema):
+    password = new_password_field()
 
 
 class ProfileUpdateSchema(RequestSchema):

@@ -3,6 +3,7 @@
 
 from . import failures
 from .audit import audit_group
+from .importing import import_roster
 from .invite import invite
 from .keys import keys_group
 from .reset import reset_link
@@ -12,6 +13,7 @@ from .users import users
 
 users.add_command(reset_link)
 users.add_command(invite)
+users.add_command(import_roster)
 
 
 def register_commands(app):

@@ -19,6 +19,33 @@ PASSWORD_PROBLEMS = {
 }
 
 
+# A roster the import cannot read (enrolment/reading.py codes).
+UNREADABLE = {
+    "old_format": "cannot read this file: save it as an Excel workbook (.xlsx) or as CSV, without a password",
+    "encoding": "the file's encoding is not UTF-8, UTF-16 or Windows-1252; save it as 'CSV UTF-8'",
+    "malformed_csv": "the CSV is malformed near row {row} ({problem})",
+    "malformed_xlsx": "the file is not a valid .xlsx workbook",
+    "no_header": "the file is empty: its first row must name the columns",
+    "too_many_columns": "the header row has more than {limit} columns",
+    "duplicate_column": "the columns '{first}' and '{column}' are the same; keep one",
+    "missing_columns": "required columns missing: {fields}",
+}
+ROW_PROBLEMS = {
+    "duplicate_in_file": "this email is also on row(s) {rows}",
+    "last_admin_general": "this is the last active admin_general; give another account that role first",
+}
+
+
+def describe_row(error) -> str:
+    """One row error of an import: ours in English; the account rules' own (Spanish) text."""
+    if error.code is None:
+        return error.message
+    params = {**error.params}
+    if "rows" in params:
+        params["rows"] = ", ".join(str(row) for row in params["rows"])
+    return ROW_PROBLEMS[error.code].format(**params)
+
+
 def describe(error: domain.DomainError | ValidationError) -> str:
     if isinstance(error, ValidationError):
         fields = error.normalized_messages()
@@ -55,6 +82,17 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "a service credential with that name exists already (revoked ones keep their name)"
     if isinstance(error, domain.UnknownServiceClient):
         return "no live service credential has that name (see flask services list)"
+    if isinstance(error, domain.SpreadsheetUnreadable):
+        details = {**error.details}
+        if "fields" in details:
+            details["fields"] = ", ".join(details["fields"])
+        return UNREADABLE[error.reason].format(**details)
+    if isinstance(error, domain.SpreadsheetTooLarge):
+        if error.what == "rows":
+            return f"more than {error.limit} data rows (IMPORT_MAX_ROWS); split the file"
+        return f"the workbook unpacks to more than {error.limit} bytes (IMPORT_MAX_UNZIPPED_BYTES)"
+    if isinstance(error, domain.ImportRaced):
+        return "another import is creating the same accounts right now; nothing was written, try again"
     if isinstance(error, domain.DependencyUnavailable):
         return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__

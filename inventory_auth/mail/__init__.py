@@ -85,7 +85,10 @@ def send_password_reset(email: str, token: str, expires_minutes: int | None = No
     return _enqueue(lambda: password_reset_message(email, reset_link(token), expires_minutes))
 
 
-def send_invitation(email: str, first_name: str, token: str) -> bool:
-    """Queue the invitation for `email` and return at once; False: dropped (logged)."""
+def send_invitation(email: str, first_name: str, token: str, *, user_id=None) -> bool:
+    """Queue the invitation for `email` and return at once; False: dropped (logged, with
+    `user_id` when given)."""
     hours = current_app.config["INVITATION_EXPIRE_HOURS"]
-    return _enqueue(lambda: invitation_message(email, first_name, invitation_link(token), hours))
+    return _enqueue(
+        lambda: invitation_message(email, first_name, invitation_link(token), hours, user_id=user_id)
+    )

@@ -21,6 +21,7 @@ class Message:
     subject: str
     body: str
     kind: str  # what it is, for the logs ("password_reset"); never its content
+    user_id: object = None  # the account it is for, named in the log when it cannot be sent
 
 
 def reset_link(template: str, token: str) -> str:
@@ -68,7 +69,9 @@ Este es un mensaje automático; por favor no lo responda.
     return Message(to=email, subject=RESET_SUBJECT, body=body, kind="password_reset")
 
 
-def invitation_message(email: str, first_name: str, link: str, expires_hours: int) -> Message:
+def invitation_message(
+    email: str, first_name: str, link: str, expires_hours: int, *, user_id=None
+) -> Message:
     lifetime = hours_in_words(expires_hours)
     body = f"""Hola, {first_name}:
 
@@ -88,4 +91,4 @@ formación: sin este enlace nadie puede usar la cuenta.
 Sistema de inventario del SENA
 Este es un mensaje automático; por favor no lo responda.
 """
-    return Message(to=email, subject=INVITATION_SUBJECT, body=body, kind="invitation")
+    return Message(to=email, subject=INVITATION_SUBJECT, body=body, kind="invitation", user_id=user_id)

@@ -6,14 +6,21 @@ forked worker starts its own, with an empty queue of its own). What the sender m
 connection, a timeout, a rejected login or recipient) is logged with the id of the request
 that queued the message, and never reaches that request.
 
-A full queue drops the new message (an error in the log). At process exit the sender gets
-`MAIL_SHUTDOWN_SECONDS` to send what is queued; what is left then is logged and lost.
+A full queue drops the new message (an error in the log). The sender hands the SMTP server at
+most `MAIL_SEND_RATE` messages a second (a relay refuses a client that sends faster than its
+quota), so an import's 1,000 invitations leave steadily instead of at once; the queue
+(`MAIL_OUTBOX_SIZE`) holds an import of `IMPORT_MAX_ROWS` accounts, and a reset someone waits for
+goes ahead of the invitations still queued. A message for an account (an invitation) names it
+(`user_id`) in every line about it, so that an administrator can send it again. At process exit
+the sender gets `MAIL_SHUTDOWN_SECONDS` to send what is queued; what is left then is logged and
+lost.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import logging
 import os
 import queue
@@ -30,6 +37,28 @@ from .transport import deliver
 log = logging.getLogger("inventory_auth.mail")
 
 _STOP = object()
+# Kinds of message that may wait behind the others (an import queues thousands at once).
+BULK_KINDS = frozenset({"invitation"})
+
+
+def _lane(item) -> int:
+    if item is _STOP:
+        return 2  # after everything queued before it
+    return 1 if item.message.kind in BULK_KINDS else 0
+
+
+class _Lanes(queue.PriorityQueue):
+    """A bounded queue in two lanes: other messages before bulk ones, each lane in order."""
+
+    def _init(self, maxsize):
+        super()._init(maxsize)
+        self._order = itertools.count()
+
+    def _put(self, item):
+        super()._put((_lane(item), next(self._order), item))
+
+    def _get(self):
+        return super()._get()[2]
 _outboxes: weakref.WeakSet[Outbox] = weakref.WeakSet()
 
 
@@ -45,25 +74,30 @@ def _current_request_id() -> str | None:
 
 
 def _log_fields(item: _Queued, **more) -> dict:
-    return {"request_id": item.request_id, "mail_kind": item.message.kind, **more}
+    fields = {"request_id": item.request_id, "mail_kind": item.message.kind, **more}
+    if item.message.user_id is not None:
+        fields["user_id"] = str(item.message.user_id)
+    return fields
 
 
 class Outbox:
     def __init__(self, app: Flask):
         self.app = app
         self.size = app.config["MAIL_OUTBOX_SIZE"]
+        self.interval = 1.0 / app.config["MAIL_SEND_RATE"]
         self._reset()
         _outboxes.add(self)
 
     def _reset(self) -> None:
         """A new, empty, threadless outbox for this process (also what a forked child gets)."""
         self._pid = os.getpid()
-        self._queue: queue.Queue = queue.Queue(maxsize=self.size)
+        self._queue: queue.Queue = _Lanes(maxsize=self.size)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
         self._abandoned = False
         self._sending: _Queued | None = None
+        self._next_send = 0.0  # monotonic time before which the next message waits
 
     # --- the request side -------------------------------------------------------------------
 
@@ -113,10 +147,19 @@ class Outbox:
                     self._log_lost([item])
                     continue
                 self._sending = item
+                self._pace()
                 self._send(item)
             finally:
                 self._sending = None
                 self._queue.task_done()
+
+    def _pace(self) -> None:
+        """Wait for the next slot of MAIL_SEND_RATE (no wait when the queue was idle)."""
+        now = time.monotonic()
+        if self._next_send > now:
+            time.sleep(self._next_send - now)
+            now = self._next_send
+        self._next_send = now + self.interval
 
     def _send(self, item: _Queued) -> None:
         started = time.monotonic()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..auth.schemas import MessageSchema, ProfileUpdateSchema, RegisterSchema, UserSchema, new_password_field
+from ..enrolment import ON_EXISTING, SKIP
 from ..roles import ROLES
 from ..web.fields import DateOrDateTime, QueryArgsSchema, RequestSchema, Text, length
-from ..web.messages import INVALID_ROLE, RANGE_BETWEEN
+from ..web.messages import INVALID_CHOICE, INVALID_ROLE, RANGE_BETWEEN
 
 __all__ = [
-    "AdminPasswordSchema", "MessageSchema", "UserCreateSchema", "UserQuerySchema", "UserSchema",
-    "UserStatsSchema", "UserUpdateSchema",
+    "AdminPasswordSchema", "ImportQuerySchema", "ImportRejectedSchema", "ImportReportSchema", "MessageSchema",
+    "UserCreateSchema", "UserQuerySchema", "UserSchema", "UserStatsSchema", "UserUpdateSchema",
 ]
 
 LIMIT_MAX = 1000
@@ -70,6 +71,61 @@ class UserUpdateSchema(ProfileUpdateSchema):
 
 class AdminPasswordSchema(RequestSchema):
     new_password = new_password_field()
+
+
+class ImportQuerySchema(QueryArgsSchema):
+    """The options of an import, in the query string (the body is the file)."""
+
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "`true`: revisa todo y no escribe nada."}
+    )
+    on_existing = Text(
+        load_default=SKIP,
+        validate=validate.OneOf(ON_EXISTING, error=INVALID_CHOICE.format(choices=", ".join(ON_EXISTING))),
+        metadata={
+            "description": "Qué hacer con un correo que ya tiene cuenta: `skip` la deja como está; "
+            "`update` actualiza sus nombres, teléfono, programa, ficha y rol."
+        },
+    )
+    invite = fields.Boolean(
+        load_default=True,
+        metadata={"description": "`false`: no envía las invitaciones a las cuentas creadas."},
+    )
+
+
+class ImportReportSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    rows = fields.Integer(required=True, metadata={"description": "Filas de datos leídas."})
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(
+        required=True, metadata={"description": "Cuentas ya registradas que no cambiaron."}
+    )
+    invited = fields.Integer(required=True)
+    ignored_columns = fields.List(
+        fields.String(), required=True, metadata={"description": "Columnas del archivo que no se usaron."}
+    )
+
+
+class RowErrorSchema(Schema):
+    row = fields.Integer(required=True, metadata={"description": "Fila de la hoja (el encabezado es la 1)."})
+    column = fields.String(required=True, metadata={"description": "La columna, como la nombra el archivo."})
+    detail = fields.String(required=True)
+
+
+class ImportRejectedSchema(Schema):
+    """A refused import: the usual `detail`, the file's problem in `errors`, or every bad row in
+    `row_errors`."""
+
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Por qué no se pudo leer el archivo (`file`)."},
+    )
+    row_errors = fields.List(
+        fields.Nested(RowErrorSchema),
+        metadata={"description": "Todas las filas con errores; no se escribió nada."},
+    )
 
 
 class UsersByRoleSchema(Schema):

@@ -7,15 +7,20 @@ slash, is answered as /stats.
 
 from __future__ import annotations
 
-from ..accounts import admin
+from .. import enrolment, mail
+from ..accounts import admin, invitations
 from ..extensions import db
 from ..roles import ADMIN_GENERAL
 from ..web import messages
 from ..web.access import roles_required
 from ..web.fields import as_lower_bound, as_upper_bound
-from . import bp
+from ..web.openapi import status_description
+from . import bp, upload
 from .schemas import (
     AdminPasswordSchema,
+    ImportQuerySchema,
+    ImportRejectedSchema,
+    ImportReportSchema,
     MessageSchema,
     UserCreateSchema,
     UserQuerySchema,
@@ -80,6 +85,44 @@ def create_user(data):
     return user
 
 
+@bp.post("/import")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(400, 409, 413, 415, 503)
+@bp.alt_response(422, schema=ImportRejectedSchema, description=status_description(422))
+@bp.arguments(ImportQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, ImportReportSchema)
+@bp.doc(requestBody={
+    "required": True,
+    "description": "La hoja de cálculo de la ficha (CSV o .xlsx): el cuerpo entero, o el campo "
+    "`file` de un formulario multipart. Columnas: `correo`, `nombres`, `apellidos` "
+    "(obligatorias), `rol`, `telefono`, `programa`, `ficha`.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+})
+def import_users(dry_run, on_existing, invite):
+    """Crea de una vez las cuentas de una ficha desde su hoja de cálculo (todo o nada); las
+    cuentas nuevas reciben por correo una invitación para elegir su contraseña."""
+    data, file_name = upload.roster()
+    report = enrolment.import_accounts(
+        data, file_name=file_name, on_existing=on_existing, dry_run=dry_run, invite=invite
+    )
+    if not dry_run:
+        db.session.commit()
+        enrolment.send_invitations(report)
+    return report
+
+
 @bp.get("/<user_id>")
 @roles_required(ADMIN_GENERAL)
 @bp.errors(404)
@@ -121,6 +164,20 @@ def activate_user(user_id):
     admin.activate(user_id)
     db.session.commit()
     return {"message": messages.USER_ACTIVATED}
+
+
+@bp.post("/<user_id>/invite")
+@roles_required(ADMIN_GENERAL)
+@bp.errors(403, 404, 409, 503)
+@bp.response(200, MessageSchema)
+def invite_user(user_id):
+    """Envía una invitación nueva a una cuenta sin contraseña (las anteriores dejan de servir).
+    409 si la cuenta ya tiene contraseña. No lleva cuerpo (se acepta uno vacío)."""
+    mail.link_template(mail.INVITATION_LINK)  # 503 before anything is stored, without PUBLIC_URL
+    pending = invitations.invite(admin.get(user_id))
+    db.session.commit()
+    invitations.send(pending)
+    return {"message": messages.INVITATION_SENT}
 
 
 @bp.post("/<user_id>/password")

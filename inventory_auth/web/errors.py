@@ -35,12 +35,14 @@ class ApiError(Exception):
     status = 400
     detail = HTTP_DETAILS[400]
 
-    def __init__(self, detail: str | None = None, *, headers: dict | None = None, errors=None):
+    def __init__(self, detail: str | None = None, *, headers: dict | None = None, errors=None,
+                 extra: dict | None = None):
         super().__init__(detail or self.detail)
         if detail is not None:
             self.detail = detail
         self.headers = dict(headers or {})
         self.errors = errors
+        self.extra = extra  # more keys of the body (an import's `row_errors`)
 
 
 class BadRequest(ApiError):
@@ -65,6 +67,11 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     status = 409
     detail = HTTP_DETAILS[409]
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    detail = HTTP_DETAILS[413]
 
 
 class UnsupportedMediaType(ApiError):
@@ -102,6 +109,40 @@ def _locked(error: domain.AccountLocked) -> ApiError:
     return TooManyRequests(messages.locked_out(seconds), headers={"Retry-After": str(seconds)})
 
 
+def _unreadable(error: domain.SpreadsheetUnreadable) -> ApiError:
+    details = dict(error.details)
+    if "fields" in details:
+        details["columns"] = ", ".join(messages.IMPORT_COLUMN_NAMES[name] for name in details["fields"])
+    text = messages.IMPORT_UNREADABLE[error.reason].format(**details)
+    if error.reason == "old_format":
+        return UnsupportedMediaType(text)
+    return ValidationFailed(text, errors={"file": [text]})
+
+
+def _too_large(error: domain.SpreadsheetTooLarge) -> ApiError:
+    if error.what == "rows":
+        return PayloadTooLarge(messages.IMPORT_TOO_MANY_ROWS.format(limit=error.limit))
+    return PayloadTooLarge(messages.IMPORT_UNZIPPED_TOO_LARGE.format(mib=error.limit // 2**20))
+
+
+def row_error_detail(error) -> str:
+    """One row error of an import in Spanish: the schema's text, or ours for its code."""
+    if error.code is None:
+        return error.message
+    params = dict(error.params)
+    if "rows" in params:
+        params["rows"] = ", ".join(str(row) for row in params["rows"])
+    return messages.IMPORT_ROW_ERRORS[error.code].format(**params)
+
+
+def _rows_invalid(error: domain.ImportRowsInvalid) -> ApiError:
+    rows = [
+        {"row": item.row, "column": item.column, "detail": row_error_detail(item)} for item in error.errors
+    ]
+    count = len({item.row for item in error.errors})
+    return ValidationFailed(messages.IMPORT_ROWS_INVALID.format(count=count), extra={"row_errors": rows})
+
+
 # The domain's refusals as the contract answers them (most specific class first).
 DOMAIN_ERRORS = [
     (domain.UserNotFound, lambda e: NotFound(messages.USER_NOT_FOUND)),
@@ -124,6 +165,10 @@ DOMAIN_ERRORS = [
         messages.SERVICE_CREDENTIALS_INVALID, headers={"WWW-Authenticate": SERVICE_CHALLENGE})),
     (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
     (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),
+    (domain.SpreadsheetUnreadable, _unreadable),
+    (domain.SpreadsheetTooLarge, _too_large),
+    (domain.ImportRowsInvalid, _rows_invalid),
+    (domain.ImportRaced, lambda e: Conflict(messages.IMPORT_RACED)),
 ]
 
 
@@ -134,10 +179,11 @@ def as_api_error(error: domain.DomainError) -> ApiError:
     raise TypeError(f"no response for domain error {error!r}") from error
 
 
-def error_response(status: int, detail: str, *, headers=None, errors=None):
+def error_response(status: int, detail: str, *, headers=None, errors=None, extra=None):
     body = {"detail": detail}
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -158,7 +204,9 @@ def _validation_errors(nested) -> dict:
 
 
 def handle_api_error(error: ApiError):
-    return error_response(error.status, error.detail, headers=error.headers, errors=error.errors)
+    return error_response(
+        error.status, error.detail, headers=error.headers, errors=error.errors, extra=error.extra
+    )
 
 
 def handle_domain_error(error: domain.DomainError):

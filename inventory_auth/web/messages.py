@@ -33,6 +33,46 @@ LAST_ADMIN_GENERAL = (
     "asigne antes ese rol a otra cuenta"
 )
 
+# Enrolling a ficha from a spreadsheet (POST /api/users/import)
+INVITATION_SENT = "Invitación enviada"
+IMPORT_MEDIA_TYPE = (
+    "Envíe el archivo como text/csv, como libro de Excel (.xlsx) o en el campo «file» de un "
+    "formulario multipart/form-data"
+)
+IMPORT_NO_FILE = "Falta el archivo: envíelo en el campo «file»."
+IMPORT_TOO_LARGE = "El archivo es demasiado grande: el máximo es {mib} MiB"
+IMPORT_TOO_MANY_ROWS = (
+    "El archivo tiene más de {limit} filas de datos; divídalo en varios archivos más pequeños"
+)
+IMPORT_UNZIPPED_TOO_LARGE = (
+    "El libro de Excel ocupa demasiado al descomprimirlo (más de {mib} MiB); guarde en un libro "
+    "nuevo solo la hoja de los aprendices"
+)
+IMPORT_UNREADABLE = {
+    "old_format": (
+        "No se puede leer este archivo: guárdelo como «Libro de Excel (.xlsx)» o como CSV, sin "
+        "contraseña"
+    ),
+    "encoding": "No se reconoce la codificación del archivo; guárdelo como «CSV UTF-8»",
+    "malformed_csv": "El archivo CSV está mal formado cerca de la fila {row} (revise las comillas)",
+    "malformed_xlsx": "El archivo no es un libro de Excel (.xlsx) válido",
+    "no_header": "El archivo está vacío: la primera fila debe tener los nombres de las columnas",
+    "too_many_columns": "La fila de encabezados tiene más de {limit} columnas",
+    "duplicate_column": "Las columnas «{first}» y «{column}» son la misma; deje solo una",
+    "missing_columns": "Faltan columnas obligatorias: {columns}",
+}
+# How a missing column is named to the coordinator.
+IMPORT_COLUMN_NAMES = {"email": "correo", "first_name": "nombres", "last_name": "apellidos"}
+IMPORT_ROWS_INVALID = "Hay errores en {count} fila(s) del archivo; no se importó ninguna"
+IMPORT_ROW_ERRORS = {
+    "duplicate_in_file": "Este correo está repetido en el archivo (también en la fila {rows})",
+    "last_admin_general": LAST_ADMIN_GENERAL,
+}
+IMPORT_RACED = (
+    "Otra importación está creando estas mismas cuentas en este momento; intente de nuevo en "
+    "unos segundos"
+)
+
 # Password reset by email
 PASSWORD_RESET_REQUESTED = (
     "Si el correo está registrado, recibirá un enlace para restablecer la contraseña"
@@ -82,6 +122,7 @@ LOOKALIKE_SCRIPTS = (
 LENGTH_BETWEEN = "Debe tener entre {min} y {max} caracteres."
 LENGTH_AT_MOST = "Debe tener como máximo {max} caracteres."
 INVALID_ROLE = "Rol inválido; debe ser uno de: {roles}."
+INVALID_CHOICE = "Valor inválido; debe ser uno de: {choices}."
 NOT_INTEGER = "Debe ser un número entero."
 INTEGER_AT_LEAST = "Debe ser un número entero mayor o igual que {min}."
 INTEGER_BETWEEN = "Debe ser un número entero entre {min} y {max}."
