@@ -11,6 +11,8 @@ address to build them from. See `outbox.py` for what happens to a message after 
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app
 
 from ..exceptions import LinkUnavailable
@@ -31,6 +33,7 @@ __all__ = [
 ]
 
 EXTENSION_KEY = "inventory_auth.outbox"
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
