@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 EXTENSION_KEY = "inventory_auth.outbox"
-log = logging.getLogger(__name__)
+log = logging.getLogger("inventory_auth.mail")
 
 
 def init_app(app: Flask) -> None:
