@@ -36,7 +36,7 @@ from ..models import User
 from ..models.types import utcnow
 from ..security import lockout
 from ..security.passwords import burn_verify, hash_password, verify, verify_password
-from .store import find_by_email, set_password
+from .store import find_by_email, new_password_hash, replace_password
 
 
 def authenticate(email: str, password: str) -> User:
@@ -130,9 +130,10 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
             if wait:
                 audit.record(actions.ACCOUNT_LOCKED, entity_id=user.id, new={"seconds": wait})
             raise WrongCurrentPassword()
+        password_hash = new_password_hash(user, new_password)  # before any write: no connection held
         if not user.is_active or not sessions.claim(user):
             raise InvalidToken()  # the caller's sessions ended while the password was checked
-        set_password(user, new_password)  # hashes before any write: no connection held
+        replace_password(user, password_hash)
         lockout.clear(user.email)
     except WrongCurrentPassword:
         raise
