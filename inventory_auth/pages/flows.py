@@ -33,8 +33,8 @@ class Flow:
 
 RESET = Flow(
     endpoint="pages.reset_password",
-    title="Elija una contraseña nueva",
-    submit="Guardar la contraseña",
+    title=messages.PAGE_RESET_TITLE,
+    submit=messages.PAGE_RESET_SUBMIT,
     invalid=ResetTokenInvalid,
     invalid_text=messages.RESET_TOKEN_INVALID,
     done_title=messages.PAGE_RESET_DONE_TITLE,
@@ -45,8 +45,8 @@ RESET = Flow(
 
 ACTIVATION = Flow(
     endpoint="pages.activate_account",
-    title="Active su cuenta",
-    submit="Activar la cuenta",
+    title=messages.PAGE_ACTIVATION_TITLE,
+    submit=messages.PAGE_ACTIVATION_SUBMIT,
     invalid=InvitationTokenInvalid,
     invalid_text=messages.ACTIVATION_TOKEN_INVALID,
     done_title=messages.PAGE_ACTIVATION_DONE_TITLE,

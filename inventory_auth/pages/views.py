@@ -26,8 +26,6 @@ from . import bp
 from .flows import ACTIVATION, PASSWORD_FIELD, RESET, Flow
 from .forms import FORM_TYPE, AskLinkForm, NewPasswordForm, as_input, errors_of, posted_form, token_from
 
-RESET_PATH, ACTIVATION_PATH = RESET_PAGE, ACTIVATION_PAGE
-
 
 def page(template: str, status: int = 200, **context):
     return render_template(f"pages/{template}", **context), status
@@ -96,15 +94,15 @@ def asks_for_a_link() -> bool:
         return True
 
 
-@bp.get(RESET_PATH)
+@bp.get(RESET_PAGE)
 def reset_password():
     values = request.args.getlist("token")
     if not values:
-        return page("ask_link.html", title="Restablecer la contraseña", errors={}, email="")
+        return page("ask_link.html", title=messages.PAGE_ASK_TITLE, errors={}, email="")
     return show_form(RESET, values)
 
 
-@bp.post(RESET_PATH)
+@bp.post(RESET_PAGE)
 @limiter.shared_limit(
     configured_limit("PASSWORD_RESET_RATE_LIMIT"),
     scope=REQUEST_LIMIT_SCOPE,
@@ -119,19 +117,18 @@ def reset_password_post():
         data = AskLinkForm().load(fields)
     except ValidationError as error:
         typed = fields.get("email") if isinstance(fields.get("email"), str) else ""
-        return page("ask_link.html", 422, title="Restablecer la contraseña", errors=errors_of(error),
-                    email=typed)
+        return page("ask_link.html", 422, title=messages.PAGE_ASK_TITLE, errors=errors_of(error), email=typed)
     pending = password_reset.request(data["email"])
     db.session.commit()
     password_reset.send(pending)
-    return page("link_sent.html", title="Revise su correo", text=messages.PASSWORD_RESET_REQUESTED)
+    return page("link_sent.html", title=messages.PAGE_SENT_TITLE, text=messages.PASSWORD_RESET_REQUESTED)
 
 
-@bp.get(ACTIVATION_PATH)
+@bp.get(ACTIVATION_PAGE)
 def activate_account():
     return show_form(ACTIVATION, request.args.getlist("token"))
 
 
-@bp.post(ACTIVATION_PATH)
+@bp.post(ACTIVATION_PAGE)
 def activate_account_post():
     return set_password(ACTIVATION, posted_form())

@@ -167,6 +167,12 @@ def locked_out(seconds: int) -> str:
 
 
 # The pages a link in a mail leads to (inventory_auth/pages): what they say besides their labels.
+PAGE_ASK_TITLE = "Restablecer la contraseña"
+PAGE_SENT_TITLE = "Revise su correo"
+PAGE_RESET_TITLE = "Elija una contraseña nueva"
+PAGE_RESET_SUBMIT = "Guardar la contraseña"
+PAGE_ACTIVATION_TITLE = "Active su cuenta"
+PAGE_ACTIVATION_SUBMIT = "Activar la cuenta"
 PAGE_PASSWORDS_DIFFER = "Las dos contraseñas no coinciden; escríbala igual en ambos campos."
 PAGE_RESET_DONE_TITLE = "Contraseña restablecida"
 PAGE_ACTIVATION_DONE_TITLE = "Cuenta activada"
