@@ -115,17 +115,23 @@ def database_settings(environ) -> str:
     return "DATABASE_URL: unset, so the SQLite file in instance/"
 
 
+def _write_private_file(path: Path, data: bytes) -> None:
+    """Create `path` readable by its owner only; leave it alone if another process made it first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
 def _development_secret_key(instance_path: str) -> str:
     """A random key kept in `instance/`, so development tokens survive restarts."""
     path = Path(instance_path) / SECRET_KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return key
+    if not path.exists():
+        _write_private_file(path, (secrets.token_urlsafe(48) + "\n").encode())
+    return path.read_text().strip()
 
 
 def secret_key(environ, env_name: str, instance_path: str) -> str:
@@ -257,13 +263,7 @@ def _development_private_key(instance_path: str, algorithm: str) -> Path:
     """A key pair made once in `instance/`, so development tokens survive restarts."""
     path = Path(instance_path) / DEVELOPMENT_KEY_FILE.format(algorithm=algorithm.lower())
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            return path
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(material.private_pem(material.generate(algorithm)))
+        _write_private_file(path, material.private_pem(material.generate(algorithm)))
     return path
 
 

@@ -6,6 +6,7 @@ Fixtures live in conftest.py; test modules import these names from here, never f
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
@@ -223,3 +224,20 @@ def private_key_file(folder, algorithm: str = "EdDSA", name: str | None = None) 
     path = folder / (name or f"{algorithm.lower()}.pem")
     path.write_bytes(material.private_pem(material.generate(algorithm)))
     return str(path)
+
+
+@contextmanager
+def statements_run(app):
+    """The SQL statements `app` sends while the block runs, in order."""
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def on_execute(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_execute)

@@ -9,12 +9,11 @@ from datetime import timedelta
 import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import event
 
 from inventory_auth.extensions import db
 from inventory_auth.models import ServiceClient
 
-from helpers import TEST_SECRET, bearer, private_key_file, without_target
+from helpers import TEST_SECRET, Accounts, bearer, private_key_file, statements_run, without_target
 
 CLAIMS = {"active", "sub", "role", "exp", "iat", "sid", "token_type"}
 BAD_CREDENTIALS = {"detail": "Credenciales de servicio inválidas"}
@@ -138,22 +137,12 @@ def test_credentials_are_stored_hashed_listed_and_named_once(app, runner):
 
 def test_introspection_costs_one_statement_like_get_me(app, client, accounts, service):
     _, token = accounts.token()
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def on_execute(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
+    with statements_run(app) as statements:
         assert introspect(client, service, token).get_json()["active"] is True
         answered = len(statements)
         assert introspect(client, service, "not a token").get_json() == {"active": False}
         assert introspect(client, basic("nadie", "x"), token).status_code == 401
         assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
     assert answered == 1
     assert len(statements) == 4  # one each
 
@@ -172,8 +161,6 @@ def test_bodies_introspection_refuses(client, service):
 def test_introspection_of_eddsa_tokens_and_forged_ones(make_app, tmp_path):
     app = make_app(ALGORITHM="EdDSA", JWT_PRIVATE_KEY_FILE=private_key_file(tmp_path))
     client = app.test_client()
-    from helpers import Accounts
-
     accounts = Accounts(client)
     credentials = basic("prestamos", create_service(app.test_cli_runner()))
     _, token = accounts.token()

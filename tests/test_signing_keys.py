@@ -20,7 +20,7 @@ from inventory_auth.models import SigningKey
 from inventory_auth.signing import material
 from inventory_auth.signing.keyring import EPOCH, Key, Lifetimes, Snapshot
 
-from helpers import TEST_SECRET, bearer, private_key_file, without_target
+from helpers import TEST_SECRET, Accounts, bearer, private_key_file, statements_run, without_target
 
 INVALID = {"detail": "Token inválido o expirado"}
 
@@ -63,8 +63,6 @@ def assert_refused(client, token):
 def test_tokens_name_their_key_and_verify_with_the_published_one(key_app, algorithm):
     app = key_app(algorithm, JWKS_MAX_AGE_SECONDS="300")
     client = app.test_client()
-    from helpers import Accounts
-
     accounts = Accounts(client)
     _, token = accounts.token()
     header = pyjwt.get_unverified_header(token)
@@ -103,8 +101,6 @@ def test_hs256_stays_the_default_with_no_key_and_an_empty_jwks(client, accounts)
 
 def test_a_refresh_token_rotates_under_eddsa(key_app):
     client = key_app().test_client()
-    from helpers import Accounts
-
     user = Accounts(client).register()
     pair = client.post("/api/auth/login", json={"email": user["email"], "password": "Correcto caballo 42"})
     refreshed = client.post("/api/auth/refresh", json={"refresh_token": pair.get_json()["refresh_token"]})
@@ -161,8 +157,6 @@ def forged_tokens(app, client, accounts) -> dict:
 def test_forged_and_malformed_tokens_are_401(key_app):
     app = key_app()
     client = app.test_client()
-    from helpers import Accounts
-
     accounts = Accounts(client)
     for name, token in forged_tokens(app, client, accounts).items():
         response = client.get("/api/auth/me", headers=bearer(token))
@@ -235,8 +229,6 @@ def test_two_instances_switch_to_a_rotated_key_together_and_retire_the_old_one(k
     first = key_app()
     second = key_app(JWT_PRIVATE_KEY_FILE=first.config["JWT_PRIVATE_KEY_FILE"])
     a, b = first.test_client(), second.test_client()
-    from helpers import Accounts
-
     accounts_a, accounts_b = Accounts(a), Accounts(b)
     accounts_b.counter = 100
     _, old_token = accounts_a.token()
@@ -309,25 +301,11 @@ def test_a_rotated_out_key_is_published_until_its_access_tokens_expire_and_verif
 
 
 def test_the_jwks_and_token_checks_read_the_keys_without_a_statement_per_request(key_app):
-    from sqlalchemy import event
-
-    from helpers import Accounts
-
     app = key_app(SIGNING_KEYS_REFRESH_SECONDS="60")
     client = app.test_client()
     _, token = Accounts(client).token()  # the key ring is loaded by now
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def on_execute(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
+    with statements_run(app) as statements:
         for _ in range(20):
             assert jwks(client)["keys"]
         assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
     assert len(statements) == 1  # GET /me's own read of the user and session

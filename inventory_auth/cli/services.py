@@ -26,20 +26,26 @@ def _name(name: str) -> str:
     return name
 
 
+def _recorded(action: str, change, name: str):
+    """Run one change of a credential, audit it and commit; a refusal is one line, nothing changed."""
+    try:
+        result = change(name)
+    except DomainError as error:
+        db.session.rollback()
+        fail(describe(error))
+    client = result[0] if isinstance(result, tuple) else result
+    audit.record(action, entity_type="service_client", entity_id=client.id, new={"name": client.name})
+    db.session.commit()
+    return result
+
+
 @services_group.command("create")
 @click.argument("name")
 @with_appcontext
 def create(name):
     """Make a credential for the service NAME and print its secret, once: it is stored hashed and
     cannot be shown again (revoke and create another if it is lost)."""
-    try:
-        client, secret = service_clients.create(_name(name))
-    except DomainError as error:
-        db.session.rollback()
-        fail(describe(error))
-    audit.record(actions.SERVICE_CLIENT_CREATE, entity_type="service_client", entity_id=client.id,
-                 new={"name": client.name})
-    db.session.commit()
+    client, secret = _recorded(actions.SERVICE_CLIENT_CREATE, service_clients.create, _name(name))
     click.echo(f"created service {client.name}; its secret (shown only now):", err=True)
     click.echo(secret)
 
@@ -58,12 +64,5 @@ def list_services():
 @with_appcontext
 def revoke(name):
     """End the credential of the service NAME at once."""
-    try:
-        client = service_clients.revoke(name)
-    except DomainError as error:
-        db.session.rollback()
-        fail(describe(error))
-    audit.record(actions.SERVICE_CLIENT_REVOKE, entity_type="service_client", entity_id=client.id,
-                 new={"name": client.name})
-    db.session.commit()
+    client = _recorded(actions.SERVICE_CLIENT_REVOKE, service_clients.revoke, name)
     click.echo(f"revoked service {client.name}: its calls are refused from now on")

@@ -19,11 +19,12 @@ import uuid
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 
 from ..database import read_connection
 from ..exceptions import InvalidToken, ServiceAuthenticationFailed
 from ..models import AuthSession, ServiceClient, User
+from ..sessions.token_check import LIVE_SESSION
 from ..sessions.tokens import uuid_claim
 from ..signing.keyring import MAX_TOKEN_LENGTH
 from .credentials import matches
@@ -45,14 +46,7 @@ CLIENT_USER_AND_SESSION = (
     )
     .select_from(_clients)
     .outerjoin(_users, _users.c.id == bindparam("user_id"))
-    .outerjoin(
-        _sessions,
-        and_(
-            _sessions.c.id == bindparam("session_id"),
-            _sessions.c.user_id == _users.c.id,
-            _sessions.c.revoked_at.is_(None),
-        ),
-    )
+    .outerjoin(_sessions, LIVE_SESSION)
     .where(_clients.c.name == bindparam("client"), _clients.c.revoked_at.is_(None))
 )
 

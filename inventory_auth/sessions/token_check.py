@@ -64,17 +64,17 @@ _sessions = AuthSession.__table__
 _columns = [_users.c[field.name] for field in fields(TokenUser)]
 _width = len(_columns)
 
+# The token's session, joined to its user, if it is alive (not revoked): also introspection's.
+LIVE_SESSION = and_(
+    _sessions.c.id == bindparam("session_id"),
+    _sessions.c.user_id == _users.c.id,
+    _sessions.c.revoked_at.is_(None),
+)
+
 # The user and, in the same round trip, its session's id if the session is alive (not revoked).
 USER_AND_LIVE_SESSION = (
     select(*_columns, _sessions.c.id.label("live_session_id"))
-    .outerjoin(
-        _sessions,
-        and_(
-            _sessions.c.id == bindparam("session_id"),
-            _sessions.c.user_id == _users.c.id,
-            _sessions.c.revoked_at.is_(None),
-        ),
-    )
+    .outerjoin(_sessions, LIVE_SESSION)
     .where(_users.c.id == bindparam("user_id"))
 )
 
