@@ -19,7 +19,8 @@ its header alone has been parsed (which refuses headers that bring their own key
 of this runs: the path above is unchanged.
 
 Tied to flask-jwt-extended's internals (`_decode_jwt_from_config`, `_decode_jwt`), which is why
-the version is pinned; tests/test_tokens.py runs the whole attacker's token matrix through it.
+the version is pinned; tests/test_tokens.py runs the whole attacker's token matrix through it, and
+tests/test_signing_keys.py the asymmetric one (unknown `kid`, HS256 with the public key, `jwk`/`jku`).
 """
 
 from __future__ import annotations
