@@ -30,9 +30,9 @@ from ..exceptions import (
 )
 from ..models import User
 from ..models.types import utcnow
-from ..security import lockout
+from ..security import hash_bulkhead, lockout
 from ..security.passwords import burn_verify, hash_password, verify, verify_password
-from .store import find_by_email, set_password
+from .store import check_new_password, find_by_email, set_password
 
 
 def authenticate(email: str, password: str) -> User:
@@ -58,15 +58,19 @@ def _refusal_reason(refused: AccountLocked) -> str:
 
 def _check_password(email: str, password: str) -> User:
     user = find_by_email(email)
-    release_connection()  # no connection is held through the ~150 ms of hashing
+    release_connection()  # no connection is held while queued for a hashing slot, nor hashing
+    with hash_bulkhead.slot():
+        if user is None:
+            burn_verify(password)
+            verification = None
+        else:
+            verification = verify(password, user.password_hash)
+            if verification.rehash:  # made with another method
+                user.password_hash = hash_password(password)
     if user is None:
-        burn_verify(password)
         _failed(email, None, "unknown_email")
-    verification = verify(password, user.password_hash)
     if not verification.ok:
         _failed(email, user, "wrong_password")
-    if verification.rehash:  # another method, or a hash of the password before normalization
-        user.password_hash = hash_password(password)
     lockout.clear(email)  # the failures, and the lease
     if not user.is_active:
         audit.record(actions.LOGIN_FAILED, entity_id=user.id, new={"reason": "inactive"})
@@ -89,10 +93,12 @@ def _failed(email: str, user: User | None, reason: str):
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """A password change must prove the current password; then every session of the user ends.
 
-    The proof is a password check like a login's: it waits for the account's lockout and lease,
-    and a wrong current password counts as a failure (WrongCurrentPassword, or AccountLocked
-    when it starts a wait), which the caller commits before answering.
+    The new password's policy is checked first (WeakPassword), before any hash. The proof is a
+    password check like a login's: it waits for the account's lockout and lease, and a wrong
+    current password counts as a failure (WrongCurrentPassword, or AccountLocked when it starts
+    a wait), which the caller commits before answering.
     """
+    check_new_password(user, new_password)
     release_connection()
     try:
         lockout.reserve(user.email)
@@ -103,7 +109,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         )
         raise
     try:
-        proven = verify_password(current_password, user.password_hash)
+        with hash_bulkhead.slot():
+            proven = verify_password(current_password, user.password_hash)
+            new_hash = hash_password(new_password) if proven else None
         if not proven:
             wait = lockout.record_failure(user.email)
             audit.record(
@@ -113,11 +121,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
             if wait:
                 audit.record(actions.ACCOUNT_LOCKED, entity_id=user.id, new={"seconds": wait})
             raise WrongCurrentPassword()
-        set_password(user, new_password)  # hashes before any write: no connection held
+        set_password(user, new_password, hashed=new_hash)
         lockout.clear(user.email)
     except WrongCurrentPassword:
         raise
     except BaseException:
-        lockout.release(user.email)  # e.g. a weak new password: the request rolls back
+        lockout.release(user.email)  # e.g. no hashing slot: the request rolls back
         raise
     audit.record(actions.PASSWORD_CHANGE, actor_id=user.id, entity_id=user.id)

@@ -18,7 +18,7 @@ from ..exceptions import EmailTaken, RoleNotSelfService, UserNotFound, WeakPassw
 from ..extensions import db
 from ..models import User
 from ..roles import is_admin_general
-from ..security import password_policy
+from ..security import hash_bulkhead, password_policy
 from ..security.passwords import hash_password
 
 
@@ -48,8 +48,10 @@ def create_user(*, email: str, password: str, **fields) -> User:
     check_password_policy(
         password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
     )
-    release_connection()
-    user = User(email=email, password_hash=hash_password(password), **fields)
+    release_connection()  # none held while queued for a hashing slot
+    with hash_bulkhead.slot():
+        password_hash = hash_password(password)
+    user = User(email=email, password_hash=password_hash, **fields)
     db.session.add(user)
     try:
         db.session.flush()
@@ -83,9 +85,21 @@ def update_profile(user: User, changes: dict) -> User:
     return user
 
 
-def set_password(user: User, password: str, *, field: str = "new_password") -> None:
+def check_new_password(user: User, password: str, *, field: str = "new_password") -> None:
+    """The policy, for a new password of `user` (WeakPassword)."""
     check_password_policy(
         password, field=field, email=user.email, first_name=user.first_name, last_name=user.last_name
     )
-    user.password_hash = hash_password(password)
+
+
+def set_password(
+    user: User, password: str, *, field: str = "new_password", hashed: str | None = None
+) -> None:
+    """Give `user` a new password (the policy first) and end every session; `hashed`: its hash,
+    already made by a caller that checked the policy."""
+    if hashed is None:
+        check_new_password(user, password, field=field)
+        with hash_bulkhead.slot():
+            hashed = hash_password(password)
+    user.password_hash = hashed
     sessions.end_all(user.id, reason="password_changed")

@@ -35,6 +35,8 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "this is the last active admin_general; give another account that role first"
     if isinstance(error, domain.ResetTokenInvalid):
         return "the reset link is not valid or has expired"
+    if isinstance(error, domain.HashingBusy | domain.AddressOverFailureBudget):
+        return f"refused for now (too busy, or too many failures); try again in {error.retry_after} s"
     if isinstance(error, domain.DependencyUnavailable):
         return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__
