@@ -23,11 +23,11 @@ class FrozenClock:
         return 100.0
 
 
-def enter_in_thread(bulkhead, outcomes):
+def enter_in_thread(bulkhead, outcomes, address="", label="admitted"):
     def run():
         try:
-            bulkhead.enter()
-            outcomes.append("admitted")
+            bulkhead.enter(address)
+            outcomes.append(label)
         except HashingBusy as refused:
             outcomes.append(refused)
 
@@ -109,6 +109,51 @@ def test_the_queue_never_takes_the_threads_kept_for_cheap_requests():
     for thread in threads:
         thread.join(10)
     assert outcomes == ["admitted", "admitted"]
+
+
+def test_a_slot_goes_to_each_address_in_turn():
+    """Forty requests queued from one address delay a login from another by one turn."""
+    bulkhead = Bulkhead(running=1, queue=1000, wait_seconds=100.0, clock=FrozenClock())
+    bulkhead.enter("lab")
+    order = []
+    threads = []
+    for n in range(5):
+        threads.append(enter_in_thread(bulkhead, order, "lab", f"lab {n}"))
+        until(lambda n=n: bulkhead.state() == (1, n + 1), "the lab's requests queued in order")
+    threads.append(enter_in_thread(bulkhead, order, "home", "home"))
+    until(lambda: bulkhead.state() == (1, 6), "the request from home queued")
+    for served in range(6):
+        bulkhead.leave(0.1)
+        until(lambda s=served: len(order) == s + 1, "the next request served")
+    assert order == ["lab 0", "home", "lab 1", "lab 2", "lab 3", "lab 4"]
+    for thread in threads:
+        thread.join(10)
+
+
+def test_a_full_queue_makes_room_for_another_address_at_the_longest_lines_expense():
+    bulkhead = Bulkhead(running=1, queue=3, wait_seconds=100.0, clock=FrozenClock())
+    bulkhead.enter("flood")
+    outcomes = []
+    threads = []
+    for n in range(3):
+        threads.append(enter_in_thread(bulkhead, outcomes, "flood", f"flood {n}"))
+        until(lambda n=n: bulkhead.state() == (1, n + 1), "the flood's requests queued")
+    threads.append(enter_in_thread(bulkhead, outcomes, "home", "home"))
+    until(lambda: len(outcomes) == 1, "the flood's last request pushed out")
+    assert isinstance(outcomes[0], HashingBusy)  # answered 503 at once, not left waiting
+    threads.append(enter_in_thread(bulkhead, outcomes, "school", "school"))
+    until(lambda: len(outcomes) == 2, "the flood's next-to-last request pushed out")
+    assert isinstance(outcomes[1], HashingBusy)
+    assert bulkhead.state() == (1, 3)  # flood 0, home, school
+    # Now every line is as short as a newcomer's would be: the newcomer is the one refused.
+    with pytest.raises(HashingBusy):
+        bulkhead.enter("flood")
+    for served in range(3):
+        bulkhead.leave(0.1)
+        until(lambda s=served: len(outcomes) == s + 3, "the next request served")
+    assert outcomes[2:] == ["flood 0", "home", "school"]
+    for thread in threads:
+        thread.join(10)
 
 
 @pytest.fixture
