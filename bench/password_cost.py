@@ -122,10 +122,8 @@ def verification_costs(repeat: int, method: str = PRODUCTION_METHOD,
     with app.app_context():
         passwords.warm_up(method, legacy_rounds)
         hash_cost = cpu_seconds(lambda: passwords.hash_password(right), repeat)
-        stored = {
-            "current method": passwords.hash_password(right),
-            "previous backend's bcrypt": bcrypt.hashpw(right.encode(), bcrypt.gensalt(legacy_rounds)).decode(),
-        }
+        legacy = bcrypt.hashpw(right.encode(), bcrypt.gensalt(legacy_rounds)).decode()
+        stored = {"current method": passwords.hash_password(right), "previous backend's bcrypt": legacy}
         costs = {}
         for name, wrong in WRONG_PASSWORDS.items():
             for account, value in stored.items():

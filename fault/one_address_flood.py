@@ -31,7 +31,6 @@ import secrets
 import statistics
 import time
 import uuid
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +42,6 @@ from .harness import (
     FreshDatabase,
     Load,
     Service,
-    call,
     log,
     ms,
     percentile,
@@ -79,7 +77,6 @@ def reset_token(database_url: str, user_id: str) -> str:
 
 def flood_step(kind: str, attacker: str, service: Service, victims: list[str], own: dict):
     """A Load step sending one request of the flood `kind` from `attacker`."""
-    port = service.port
     token = reset_token(service.env["DATABASE_URL"], own["id"]) if kind == "reset-weak" else None
 
     def step(index: int, load: Load) -> None:

@@ -9,6 +9,7 @@ from helpers import PASSWORD, Accounts, bearer, registration
 
 BUDGET = "3 per minute"
 OVER = "Demasiados intentos fallidos desde esta red. Intente de nuevo en"
+NEW = "Otra clave muy propia 93"
 LAB, HOME = {"REMOTE_ADDR": "10.1.1.1"}, {"REMOTE_ADDR": "10.2.2.2"}
 
 
@@ -55,18 +56,19 @@ def test_a_taken_email_spends_nothing(budget_app):
     client = budget_app.test_client()
     Accounts(client).register(email="comun@sena.edu.co")
     for _ in range(6):
-        answer = client.post("/api/auth/register", json=registration(email="comun@sena.edu.co"), environ_base=LAB)
+        answer = client.post("/api/auth/register", json=registration(email="comun@sena.edu.co"),
+                             environ_base=LAB)
         assert answer.status_code == 400
 
 
 def test_weak_passwords_wrong_current_passwords_and_bad_reset_tokens_spend_it(budget_app):
     client = budget_app.test_client()
     _, token = Accounts(client).token()
-    weak = client.post("/api/auth/register", json=registration(email="debil@sena.edu.co", password="password1"),
-                       environ_base=LAB)
+    weak = client.post("/api/auth/register", environ_base=LAB,
+                       json=registration(email="debil@sena.edu.co", password="password1"))
     assert weak.status_code == 422
     wrong = client.post("/api/auth/me/change-password", headers=bearer(token), environ_base=LAB,
-                        json={"current_password": "no es la clave", "new_password": "Otra clave muy propia 93"})
+                        json={"current_password": "no es la clave", "new_password": NEW})
     assert wrong.status_code == 400
     bad = client.post("/api/auth/password-reset/confirm", environ_base=LAB,
                       json={"token": "x" * 43, "new_password": "Otra clave muy propia 93"})
@@ -77,7 +79,8 @@ def test_weak_passwords_wrong_current_passwords_and_bad_reset_tokens_spend_it(bu
     changed = client.post("/api/auth/me/change-password", headers=bearer(token), environ_base=LAB,
                           json={"current_password": PASSWORD, "new_password": "Otra clave muy propia 93"})
     assert changed.status_code == 429
-    elsewhere = client.post("/api/auth/register", json=registration(email="buena@sena.edu.co"), environ_base=HOME)
+    elsewhere = client.post("/api/auth/register", json=registration(email="buena@sena.edu.co"),
+                            environ_base=HOME)
     assert elsewhere.status_code == 201
 
 

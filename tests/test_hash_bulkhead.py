@@ -294,14 +294,16 @@ def test_cheap_checks_answer_before_a_slot_is_taken(make_app, held_hashes):
     holder_user, taken = helper.register(), helper.register()
     _, token = helper.token()
     locked = helper.register()
-    assert client.post("/api/auth/login", json={"email": locked["email"], "password": "mala"}).status_code == 401
+    failed = client.post("/api/auth/login", json={"email": locked["email"], "password": "mala"})
+    assert failed.status_code == 401
     release.clear()
     results = []
     holder = login_in_background(app, holder_user["email"], results, entered)
     assert entered.acquire(timeout=10)
     try:
         assert client.post("/api/auth/register", json=registration(email=taken["email"])).status_code == 400
-        weak = client.post("/api/auth/register", json=registration(email="otra@sena.edu.co", password="password1"))
+        weak = client.post("/api/auth/register",
+                           json=registration(email="otra@sena.edu.co", password="password1"))
         assert weak.status_code == 422
         changed = client.post("/api/auth/me/change-password", headers=bearer(token),
                               json={"current_password": PASSWORD, "new_password": "password1"})

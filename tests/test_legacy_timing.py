@@ -21,7 +21,11 @@ from inventory_auth.security import passwords
 from helpers import PASSWORD, set_hash
 
 
-@pytest.mark.parametrize("wrong", ["no es la clave 7", "no es la cla\u0301ve 7", "ｎｏ ｅｓ ｌａ ｃｌａｖｅ ７"])
+@pytest.mark.parametrize("wrong", [
+    "no es la clave 7",  # NFKC leaves it alone
+    "no es la cla\u0301ve 7",  # NFKC composes the accent
+    "ｎｏ ｅｓ ｌａ ｃｌａｖｅ ７",  # NFKC makes it ASCII
+])
 def test_every_failed_login_spends_the_same_checks(app, client, accounts, hash_checks, wrong):
     migrated = accounts.register()
     legacy = accounts.register()

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from inventory_auth.security import password_policy, passwords
 
-from helpers import registration, set_hash
+from helpers import registration
 
 PHRASE = "Señal del ñandú en la bodega 42"
 NFC = unicodedata.normalize("NFC", PHRASE)
