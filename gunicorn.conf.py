@@ -31,11 +31,14 @@ workers = _whole_number("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), mu
 # has no other place to park it): a class of 40 logging in at once from one address is 40 threads
 # queued for the hashing slots (security/hash_bulkhead.py), and the queue is bounded so that 8 of
 # each worker's threads are always left for readiness, GET /me and refresh. With 16 threads the
-# queue held 8 logins per worker and the rest of a class got 503 (docs/benchmarks.md, "A
+# queue held 8 logins per worker and the rest of a class got 503 (docs/reliability.md, "A
 # classroom at once"). Idle threads cost nothing (the pool starts them as requests arrive); a
 # queued login holds no database connection, so DATABASE_POOL_SIZE (16) + DATABASE_MAX_OVERFLOW
 # (4) still serve the threads that do database work. Login is PBKDF2, which releases the GIL, so
-# the hashes of all threads share the cores fairly.
+# the hashes of all threads share the cores fairly. The price, measured with 16 threads as the
+# default: under a flood of GET /me on more connections than 16, 64 threads cost each /me 15-25%
+# more worker CPU (more threads running contend for the GIL); set GUNICORN_THREADS lower where no
+# class logs in from one address, and PASSWORD_HASH_QUEUE follows it.
 worker_class = "gthread"
 threads = _whole_number("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS"), 64)
 

@@ -3,10 +3,10 @@
 `authenticate` is login top to bottom: the lockout first (no password is checked while an
 account waits, nor while another check for it runs: `lockout.reserve`), the user by email, then
 the password, whose verification costs the same whether or not the email exists (a dummy hash is
-checked for unknown ones). A hash not made with the current method (the previous backend's
-bcrypt, an older Werkzeug method), or of the password as typed before Unicode normalization, is
-replaced on success. Only then is `is_active` looked at, so
-an inactive account reveals itself only to someone who knows its password.
+checked for unknown ones), inside one of the worker's hashing slots (security/hash_bulkhead.py),
+taken only after those cheap steps. A hash not made with the current method (the previous
+backend's bcrypt, an older Werkzeug method) is replaced on success. Only then is `is_active`
+looked at, so an inactive account reveals itself only to someone who knows its password.
 
 Every outcome is written to the audit trail, and failures are counted for the lockout, in the
 caller's transaction; the caller commits them even though it answers with an error
@@ -98,8 +98,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     current password counts as a failure (WrongCurrentPassword, or AccountLocked when it starts
     a wait), which the caller commits before answering.
     """
-    check_new_password(user, new_password)
     release_connection()
+    check_new_password(user, new_password)
     try:
         lockout.reserve(user.email)
     except AccountLocked as refused:
