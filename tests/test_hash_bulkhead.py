@@ -111,6 +111,28 @@ def test_the_queue_never_takes_the_threads_kept_for_cheap_requests():
     assert outcomes == ["admitted", "admitted"]
 
 
+def test_when_hashes_slow_down_the_requests_that_can_no_longer_make_it_are_refused_at_once():
+    bulkhead = Bulkhead(running=1, queue=100, wait_seconds=5.0, clock=FrozenClock())
+    bulkhead.mean_hold = 0.5
+    bulkhead.enter()
+    outcomes = []
+    threads = []
+    for n in range(4):  # would wait 0.5, 1, 1.5, 2 s
+        threads.append(enter_in_thread(bulkhead, outcomes, "lab", f"lab {n}"))
+        until(lambda n=n: bulkhead.state() == (1, n + 1), "the lab's requests queued")
+    bulkhead.leave(10.0)  # a slow hash: the mean hold becomes 2.4 s
+    until(lambda: len(outcomes) == 2, "the first served and the last refused")
+    refused = [o for o in outcomes if isinstance(o, HashingBusy)]
+    assert len(refused) == 1 and "lab 0" in outcomes  # 3 ahead × 2.4 s > 5 s: refused, not left waiting
+    assert bulkhead.state() == (1, 2)  # the two that still make it, in 2.4 and 4.8 s
+    for served in range(2):
+        bulkhead.leave(2.4)
+        until(lambda s=served: len(outcomes) == s + 3, "the next served")
+    assert outcomes[2:] == ["lab 1", "lab 2"]
+    for thread in threads:
+        thread.join(10)
+
+
 def test_a_slot_goes_to_each_address_in_turn():
     """Forty requests queued from one address delay a login from another by one turn."""
     bulkhead = Bulkhead(running=1, queue=1000, wait_seconds=100.0, clock=FrozenClock())

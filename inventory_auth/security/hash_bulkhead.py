@@ -14,8 +14,9 @@ gunicorn thread:
   slots × the measured time a slot is held — is within `PASSWORD_HASH_WAIT_SECONDS`: a class of
   40 is served as fast as the cores allow. Beyond that bound it is refused at once
   (`HashingBusy`: 503 with `Retry-After`, the seconds until the queue would admit it), so no
-  connection waits for an answer that cannot come in time. A queued request still waiting after
-  `PASSWORD_HASH_WAIT_SECONDS` (the machine slowed down) gives up the same way.
+  connection waits for an answer that cannot come in time. When the measured hold grows (the
+  machine slowed down), the queued requests that would now be served after that bound are
+  refused the same way as soon as that is known; one still waiting after the bound gives up.
 - **Bounded by a count that leaves threads free.** At most `PASSWORD_HASH_QUEUE` requests wait
   (default: the worker's threads less the running slots less `FREE_THREADS`), so readiness,
   GET /me and refresh, which never hash, always find a thread. When the queue is full, a
@@ -52,10 +53,11 @@ MAX_RETRY_AFTER = 30
 
 
 class _Waiter:
-    __slots__ = ("address", "granted", "refused", "wakeup")
+    __slots__ = ("address", "deadline", "granted", "refused", "wakeup")
 
-    def __init__(self, address: str, lock: threading.Lock):
+    def __init__(self, address: str, lock: threading.Lock, deadline: float):
         self.address = address
+        self.deadline = deadline
         self.granted = False
         self.refused: HashingBusy | None = None
         self.wakeup = threading.Condition(lock)
@@ -132,17 +134,35 @@ class Bulkhead:
             del self._lines[address]
         return waiter
 
-    def _push_out(self, address: str) -> bool:
-        """Make room for a newcomer from `address` by refusing the last request of the longest
-        line, if that line is longer than the newcomer's would be."""
-        longest = max(self._lines, key=lambda a: len(self._lines[a]), default=None)
-        if longest is None or len(self._lines[longest]) <= len(self._lines.get(address, ())) + 1:
-            return False
-        victim = self._lines[longest][-1]
+    def _longest(self) -> str | None:
+        return max(self._lines, key=lambda a: len(self._lines[a]), default=None)
+
+    def _refuse_last_of(self, address: str) -> None:
+        victim = self._lines[address][-1]
         self._remove(victim)
         victim.refused = self._refusal(self._wait(self._waiting))
         victim.wakeup.notify()
+
+    def _push_out(self, address: str) -> bool:
+        """Make room for a newcomer from `address` by refusing the last request of the longest
+        line, if that line is longer than the newcomer's would be."""
+        longest = self._longest()
+        if longest is None or len(self._lines[longest]) <= len(self._lines.get(address, ())) + 1:
+            return False
+        self._refuse_last_of(longest)
         return True
+
+    def _refuse_the_hopeless(self) -> None:
+        """When the measured hold grows (the machine got slower), refuse at once the requests
+        served last (the tail of the longest line) that would now be served after their deadline,
+        instead of letting them wait out the bound for a 503 anyway."""
+        now = self.clock()
+        while self._waiting:
+            longest = self._longest()
+            last = self._lines[longest][-1]
+            if now + self._wait(self._waiting - 1) <= last.deadline:
+                return
+            self._refuse_last_of(longest)
 
     # --- entering and leaving ---
 
@@ -157,13 +177,12 @@ class Bulkhead:
                 raise self._refusal(wait)
             if self._waiting >= self.queue and not self._push_out(address):
                 raise self._refusal(wait)
-            waiter = _Waiter(address, self._lock)
+            waiter = _Waiter(address, self._lock, self.clock() + self.wait_seconds)
             self._append(waiter)
-            deadline = self.clock() + self.wait_seconds
             while not waiter.granted:
                 if waiter.refused is not None:
                     raise waiter.refused
-                left = deadline - self.clock()
+                left = waiter.deadline - self.clock()
                 if left <= 0:
                     self._remove(waiter)
                     raise self._refusal(self._wait(self._waiting))
@@ -174,6 +193,7 @@ class Bulkhead:
         with self._lock:
             self.mean_hold += (held - self.mean_hold) * SMOOTHING
             waiter = self._next()
+            self._refuse_the_hopeless()
             if waiter is None:
                 self._busy -= 1
                 return
