@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, sessions
 from ..audit import actions
 from ..database import release_connection
-from ..exceptions import EmailTaken, RoleNotSelfService, UserNotFound, WeakPassword
+from ..exceptions import EmailTaken, HashingBusy, RoleNotSelfService, UserNotFound, WeakPassword
 from ..extensions import db
 from ..models import User
 from ..roles import is_admin_general
@@ -49,8 +49,18 @@ def create_user(*, email: str, password: str, **fields) -> User:
         password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
     )
     release_connection()  # none held while queued for a hashing slot
-    with hash_bulkhead.slot():
-        password_hash = hash_password(password)
+    try:
+        with hash_bulkhead.slot():
+            # Registrations of one email at once all passed the check above: the one that got
+            # in first may have taken it meanwhile, and then no hash is needed to say so.
+            if find_by_email(email) is not None:
+                raise EmailTaken()
+            release_connection()
+            password_hash = hash_password(password)
+    except HashingBusy:
+        if find_by_email(email) is not None:  # the true answer, rather than "come back later"
+            raise EmailTaken() from None
+        raise
     user = User(email=email, password_hash=password_hash, **fields)
     db.session.add(user)
     try:
