@@ -14,7 +14,7 @@ from marshmallow import fields
 
 from ..accounts import password_reset
 from ..extensions import db, limiter
-from ..security.hash_bulkhead import bounded
+from ..security.failure_budget import guarded
 from ..web import messages
 from ..web.fields import RequestSchema, Text, length
 from . import bp
@@ -66,10 +66,11 @@ def request_password_reset(data):
 
 
 @bp.post("/password-reset/confirm")
-@bp.errors(400, 503)
+@limiter.limit(configured_limit("PASSWORD_RESET_CONFIRM_RATE_LIMIT"))
+@bp.errors(400, 429, 503)
 @bp.arguments(ResetConfirmSchema)
 @bp.response(200, ResetDoneSchema)
-@bounded  # hashes a password: at most so many at once per worker
+@guarded  # failures spend the address's budget (security/failure_budget.py)
 def confirm_password_reset(data):
     """Restablecer la contraseña con el token del enlace recibido por correo.
 
