@@ -24,6 +24,8 @@ from .views import configured_limit
 # One per-address budget for asking for a link, through this API or the page
 # (`POST /restablecer-contrasena`, inventory_auth/pages): using both does not double it.
 REQUEST_LIMIT_SCOPE = "password-reset-request"
+# Setting a password from a link, through this API or the pages: one budget per address.
+CONFIRM_LIMIT_SCOPE = "password-reset-confirm"
 
 
 class ResetRequestSchema(RequestSchema):
@@ -66,7 +68,7 @@ def request_password_reset(data):
 
 
 @bp.post("/password-reset/confirm")
-@limiter.limit(configured_limit("PASSWORD_RESET_CONFIRM_RATE_LIMIT"))
+@limiter.shared_limit(configured_limit("PASSWORD_RESET_CONFIRM_RATE_LIMIT"), scope=CONFIRM_LIMIT_SCOPE)
 @bp.errors(400, 429, 503)
 @bp.arguments(ResetConfirmSchema)
 @bp.response(200, ResetDoneSchema)
