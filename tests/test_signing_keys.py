@@ -309,3 +309,10 @@ def test_the_jwks_and_token_checks_read_the_keys_without_a_statement_per_request
             assert jwks(client)["keys"]
         assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
     assert len(statements) == 1  # GET /me's own read of the user and session
+
+
+def test_a_kid_starting_with_a_dash_is_read_as_a_kid(key_app):
+    """RFC 7638 thumbprints are base64url: about one in 64 starts with "-"."""
+    answer = key_app().test_cli_runner().invoke(args=["keys", "retire", "-Zk3bW9uZS1vZi10aGVzZQ"])
+    assert answer.exit_code == 1
+    assert "no signing key has that kid" in answer.output

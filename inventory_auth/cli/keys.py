@@ -66,7 +66,8 @@ def rotate(at_once):
     click.echo(f"new {row.algorithm} key {row.kid}: published now, signs from {_when(row.signs_from)}")
 
 
-@keys_group.command("retire")
+# A kid is base64url and may start with "-": never read it as an option.
+@keys_group.command("retire", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @with_appcontext
 def retire(kid):
