@@ -417,16 +417,16 @@ def render_doc(results) -> str:
             "",
             *compact_table(scale["before"] + scale["after"]),
         ]
-    out += ["", "| target | measured | |", "|---|---|---|"]
-    errors = []
+    out += ["", "| target not met, or not judged | measured | |", "|---|---|---|"]
+    met = []
     for name, measured, ok in targets(results):
-        if name.startswith("zero errors"):
-            errors.append(ok)
+        if ok is True:
+            met.append(name.split(",")[0].split(":")[0])
         elif ok != "info":
             out.append(f"| {name} | {measured} | {yes(ok)} |")
-    if errors:
-        met = f"{errors.count(True)} of {len(errors)} runs"
-        out.append(f"| zero errors, every scenario | {met} | {yes(all(errors))} |")
+    if met:
+        names = "; ".join(dict.fromkeys(met))
+        out += ["", f"Met: {names} (every connection count unless listed above)."]
     for users, plans in results.get("plans", {}).items():
         out += ["", f"Round trips and plans at {int(users):,} users:", ""]
         out += ["| request | round trips | statements: scans, execution time |", "|---|---:|---|"]
