@@ -238,6 +238,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         "CHANGE_PASSWORD_RATE_LIMIT": _limit(
             environ, "CHANGE_PASSWORD_RATE_LIMIT", "60 per minute;300 per hour"
         ),
+        # Failed password, policy and token checks per address (security/failure_budget.py).
+        "FAILURE_RATE_LIMIT": _limit(environ, "FAILURE_RATE_LIMIT", "20 per minute;100 per hour"),
         "RATELIMIT_STORAGE_URI": _env(environ, "REDIS_URL", "memory://"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).
@@ -400,18 +402,20 @@ def import_settings(environ) -> dict:
     }
 
 
-FREE_THREADS = 6
+FREE_THREADS = 8
+DEFAULT_THREADS = 64  # gunicorn.conf.py's default for GUNICORN_THREADS
 
 
 def hash_bulkhead_settings(environ) -> dict:
-    """How many requests that hash a password each worker runs at once, and queues
+    """How many password hashes each worker runs at once, and how long and how many it queues
     (security/hash_bulkhead.py)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    # By default at least FREE_THREADS of each worker's threads never wait for a hash: they serve
-    # readiness, /me and refresh during a login surge (gunicorn.conf.py reads the same setting).
-    free = max(1, _int(environ, "GUNICORN_THREADS", 16) - FREE_THREADS)
+    # However full the queue, FREE_THREADS of each worker's threads never wait for a hash: they
+    # serve readiness, /me and refresh during a surge (gunicorn.conf.py reads the same setting).
+    threads = _int(environ, "GUNICORN_THREADS", DEFAULT_THREADS)
+    free = max(1, threads - FREE_THREADS)
     running = _int(environ, "PASSWORD_HASH_CONCURRENCY", min(cores, free))
-    queue = _int(environ, "PASSWORD_HASH_QUEUE", max(0, min(4 * running, free - running)))
+    queue = _int(environ, "PASSWORD_HASH_QUEUE", max(0, free - running))
     if running < 0 or queue < 0:
         raise ConfigurationError("PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_QUEUE must be 0 or more")
     return {
@@ -545,6 +549,9 @@ def mail_settings(environ, env_name: str) -> dict:
             environ, "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
         ),
         "PASSWORD_RESET_ACCOUNT_LIMIT": _limit(environ, "PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
+        "PASSWORD_RESET_CONFIRM_RATE_LIMIT": _limit(
+            environ, "PASSWORD_RESET_CONFIRM_RATE_LIMIT", "30 per minute;200 per hour"
+        ),
     }
 
 
