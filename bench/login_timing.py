@@ -6,7 +6,7 @@ method and half with a bcrypt cost-12 hash as the previous backend left them, th
 interleaved logins: a wrong password for a migrated user, a wrong password for a user still on
 bcrypt, and any password for an unknown email, each to a distinct account so the lockout never
 answers instead of the password check. Prints the medians and their largest difference, and
-writes them to docs/security.md's timing table when `--write` is given. `--legacy-rounds 0`
+writes them to docs/benchmarks.md's timing table when `--write` is given. `--legacy-rounds 0`
 runs the service without the equal-cost failures (LEGACY_BCRYPT_ROUNDS=0), which is how it
 behaved before them. `--options` instead prints the CPU cost of each failure path under each
 option considered for the bcrypt accounts, from measured unit costs, in-process.
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200, help="logins of each kind")
     parser.add_argument("--legacy-rounds", type=int, default=12,
                         help="LEGACY_BCRYPT_ROUNDS of the service (0: failures not equalized)")
-    parser.add_argument("--write", action="store_true", help="update docs/security.md")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     parser.add_argument("--options", action="store_true", help="print the options' CPU costs and stop")
     args = parser.parse_args()
     if args.options:
@@ -222,7 +222,6 @@ def main() -> None:
     print(report)
     if args.write:
         table = "| login | requests | median | p90 |\n|---|---|---|---|\n" + report
-        write_between(ROOT / "docs" / "security.md", "login-timing", table)
         write_between(ROOT / "docs" / "benchmarks.md", "legacy-timing", table)
     if difference > 15:
         raise SystemExit(1)

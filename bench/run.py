@@ -737,6 +737,6 @@ def main(argv=None) -> int:
     print()
     print(markdown)
     if options.doc:
-        report.write_section(Path(options.doc), markdown)
+        report.write_section(Path(options.doc), report.render_doc(results))
         log(f"wrote the generated section of {options.doc}")
     return 0

@@ -20,6 +20,10 @@ from inventory_auth.models import AuditLog, User
 # The default is written the same in README.md and docs/operations.md (tests/test_docs_agree.py).
 TEST_POSTGRES_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_SERVER = normalize_database_url(os.environ.get("TEST_POSTGRES_URL", TEST_POSTGRES_URL_DEFAULT))
+# Tests that need Redis use TEST_REDIS_URL, or this default when a Redis answers there, and skip
+# only when none answers (documented in docs/operations.md, checked by tests/test_docs_agree.py).
+TEST_REDIS_URL_DEFAULT = "redis://127.0.0.1:6379/15"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", TEST_REDIS_URL_DEFAULT)
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 # Tests hash a great many passwords; a cheap method keeps them fast. The production default is
 # tested on its own (tests/test_passwords.py).
@@ -241,3 +245,13 @@ def statements_run(app):
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def redis_answers(url: str = TEST_REDIS_URL) -> bool:
+    """Whether a Redis answers at `url` within half a second (tests that need one skip otherwise)."""
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False

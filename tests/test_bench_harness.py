@@ -224,3 +224,38 @@ def test_the_generated_section_replaces_only_itself(tmp_path):
     assert "second" in text and "first" not in text
     assert text.endswith("## Profile\nwritten by hand\n")
     assert text.count(report.BEGIN) == 1
+
+
+def test_a_plan_becomes_one_line_of_scans_and_time():
+    plan = (
+        "Limit  (cost=0.42..12.09 rows=100 width=1070) (actual time=0.007..0.030 rows=100 loops=1)\n"
+        "  ->  Index Scan Backward using ix_users_created_at_id on users  (cost=0.42..11672.90)\n"
+        "  ->  Bitmap Index Scan on ix_auth_sessions_user_id  (cost=0.00..4.16 rows=2 width=0)\n"
+        "Planning Time: 0.035 ms\nExecution Time: 0.038 ms"
+    )
+    assert report.plan_summary(plan) == (
+        "Index Scan Backward on `ix_users_created_at_id`, "
+        "Bitmap Index Scan on `ix_auth_sessions_user_id`, 0.038 ms"
+    )
+    assert report.plan_summary("Insert on users\nExecution Time: 1.5 ms") == "no scan, 1.5 ms"
+
+
+def test_the_doc_gets_the_figures_and_verdicts_but_not_the_plans():
+    me = _run("me", 16, 1300.0, 11.6, 26.5)
+    me["cpu"] = {"workers_s": 21.0, "other_s": 0.3, "capacity_s": 30.0}
+    plan = "Index Scan using pk_users on users (cost=0.28..8.29)\nExecution Time: 0.044 ms"
+    results = {
+        "machine": {"commit": "abc1234", "cpu_model": "Xeon", "cores": 2, "postgresql": "15.20 (Debian)"},
+        "verify": {"method": "pbkdf2:sha256:600000", "median_s": 0.1265, "login_limit_rps": 15.81},
+        "argv": ["--scale"], "started": "2026-12-04T06:24:08+00:00", "options": {"users": 1000},
+        "gunicorn": {"workers": 2, "threads": 16, "bind": "127.0.0.1:1"},
+        "runs": [me],
+        "plans": {"1000": {"requests": [{"request": "GET /api/auth/me", "round_trips": 1,
+                                         "statements": [{"sql": "SELECT ...", "plan": plan}]}]}},
+    }
+    text = report.render_doc(results)
+    assert "| me | 16 | 1300.0 | 11.6 | 26.5 | 0 | 1.08 | 1% |" in text
+    assert "| GET /api/auth/me | 1 | Index Scan on `pk_users`, 0.044 ms |" in text
+    assert "Met: GET /me ≥ 1200 req/s; zero errors (every connection count" in text
+    assert "cost=" not in text and "SELECT ..." not in text
+    assert "workers=2, threads=16" in text and "15.81 logins/s" in text

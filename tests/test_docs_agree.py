@@ -5,7 +5,7 @@ responses look like to curl, and no internal shorthand."""
 import re
 from pathlib import Path
 
-from helpers import TEST_POSTGRES_URL_DEFAULT, registration
+from helpers import TEST_POSTGRES_URL_DEFAULT, TEST_REDIS_URL_DEFAULT, registration
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -21,6 +21,11 @@ def test_test_postgres_url_default_is_the_same_everywhere():
     row = next(line for line in lines if line.startswith("| `TEST_POSTGRES_URL`"))
     assert f"`{TEST_POSTGRES_URL_DEFAULT}`" in row
     assert f"`TEST_POSTGRES_URL` (default\n`{TEST_POSTGRES_URL_DEFAULT}`)" in README
+
+
+def test_test_redis_url_default_is_the_one_the_tests_use():
+    row = next(line for line in DOCS["operations.md"].splitlines() if line.startswith("| `TEST_REDIS_URL`"))
+    assert f"`{TEST_REDIS_URL_DEFAULT}`" in row and "skip only when no Redis answers" in row
 
 
 def test_the_development_port_can_be_changed():

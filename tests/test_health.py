@@ -1,20 +1,17 @@
 """Health checks: liveness never touches a dependency; readiness answers in time, whatever happens."""
 
 import json
-import os
 import socket
 import time
 
 import pytest
-import redis
 from flask_migrate import upgrade
 
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 
-from helpers import base_environ
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from helpers import TEST_REDIS_URL as REDIS_URL
+from helpers import base_environ, redis_answers
 
 
 def closed_port() -> int:
@@ -34,13 +31,6 @@ def silent_server():
     server.close()
 
 
-def redis_available() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
-
-
 def test_liveness(client):
     response = client.get("/api/health")
     assert response.status_code == 200
@@ -54,7 +44,7 @@ def test_ready_with_the_database(client):
     assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "not_configured"}}
 
 
-@pytest.mark.skipif(not redis_available(), reason=f"no Redis at {REDIS_URL}")
+@pytest.mark.skipif(not redis_answers(), reason=f"no Redis answers at {REDIS_URL}")
 def test_ready_with_redis(make_app):
     response = make_app(REDIS_URL=REDIS_URL).test_client().get("/api/health/ready")
     assert response.status_code == 200

@@ -1,6 +1,5 @@
 """Per-account lockout after repeated failures, and per-address flood limits."""
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 from inventory_auth.extensions import db
 from inventory_auth.models import LoginFailure
 
-from helpers import PASSWORD, Accounts
+from helpers import PASSWORD, TEST_REDIS_URL, Accounts, redis_answers
 
 
 def attempt(client, email, password="clave equivocada 1", address="10.0.0.1"):
@@ -168,9 +167,9 @@ def test_a_classroom_behind_one_address_is_never_throttled(make_app):
     assert statuses.count(200) == 40
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL not set (CI sets it)")
+@pytest.mark.skipif(not redis_answers(), reason=f"no Redis answers at {TEST_REDIS_URL}")
 def test_per_address_counts_are_shared_through_redis(make_app):
-    url = os.environ["TEST_REDIS_URL"]
+    url = TEST_REDIS_URL
     redis.Redis.from_url(url).flushdb()
     settings = {"REDIS_URL": url, "LOGIN_RATE_LIMIT": "4 per minute"}
     first, second = make_app(**settings).test_client(), make_app(**settings).test_client()

@@ -1,16 +1,15 @@
 """Revocation holds across instances: the database decides, with or without Redis, and whatever
 Redis loses."""
 
-import os
 import uuid
 
 import pytest
 import redis
 
-from helpers import Accounts, bearer
+from helpers import TEST_REDIS_URL, Accounts, bearer, redis_answers
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
-needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set (CI sets it)")
+REDIS_URL = TEST_REDIS_URL
+needs_redis = pytest.mark.skipif(not redis_answers(), reason=f"no Redis answers at {REDIS_URL}")
 
 
 def _sid(token):
