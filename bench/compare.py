@@ -4,8 +4,10 @@
     .venv/bin/python -m bench.compare [--rounds 3] [--connections 16,256] [--duration 10]
         [--systems me,introspect,essential,fastapi_users,drf_simplejwt,flask_security]
 
-Every system runs at once on its own free port, each under `nice -n -10` (as wrk does): the
-service (`gunicorn -c gunicorn.conf.py wsgi:app`), the essential work
+Each system runs on its own free port under `nice -n -10` (as wrk does), started for its own
+measurement and stopped after it: PostgreSQL here allows 100 connections, shared with the test
+suites of the other work on the machine, and five servers of 2 × 16 threads kept idle would hold
+160. The systems: the service (`gunicorn -c gunicorn.conf.py wsgi:app`), the essential work
 (`gunicorn -c gunicorn.conf.py bench.essential_app:app`, same environment and settings), and each
 peer from its own virtualenv, `bench/peers/<name>/.venv`, made here from the pinned
 `bench/peers/<name>/requirements.txt` when missing (a peer that cannot be installed is reported
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,7 +52,8 @@ class System:
     script: str = "me.lua"
     header: str | None = None  # a header other than "Authorization: Bearer"
     scheme: str = ""
-    server: object = None
+    server: object = None  # made anew, started and stopped around each measurement
+    make_server: object = None
     tokens: Path | None = None
     credential: str | None = None
     results: dict = field(default_factory=dict)
@@ -146,6 +150,15 @@ def run_wrk(system: System, connections: int, duration: float, threads: int, wor
 
 
 def measure(system: System, connections: int, o, work_dir: Path) -> dict:
+    system.server = system.make_server()
+    system.server.start()
+    try:
+        return _measure(system, connections, o, work_dir)
+    finally:
+        system.server.stop()
+
+
+def _measure(system: System, connections: int, o, work_dir: Path) -> dict:
     run_wrk(system, min(connections, 32), o.warmup, o.wrk_threads, work_dir)
     system.server.wait_idle(limit_s=30)
     workers = system.server.workers()
@@ -179,23 +192,32 @@ def start_service(o, stamp_dir: Path) -> tuple[dict, list[System]]:
     method = env.get("PASSWORD_HASH_METHOD") or "pbkdf2:sha256:600000"
     database.seed(url, 1, o.users, database.password_hash(method))
     systems = []
-    service = Niced("wsgi:app", env, stamp_dir / "gunicorn-service.log", "/api/auth/me")
-    service.start()
+
+    def service():
+        return Niced("wsgi:app", env, stamp_dir / "gunicorn-service.log", "/api/auth/me")
+
+    server = service()
+    server.start()
     tokens = stamp_dir / "service-tokens.txt"
-    bodies = login_many(service.url, list(range(1, 33)), 4)
+    try:
+        bodies = login_many(server.url, list(range(1, 33)), 4)
+    finally:
+        server.stop()
     tokens.write_text("\n".join(b["access_token"] for b in bodies) + "\n")
     credential = database.service_credential(env, "bench")
     if "me" in o.systems:
         systems.append(System("me", "this service, GET /api/auth/me", "/api/auth/me",
-                              server=service, tokens=tokens))
+                              make_server=service, tokens=tokens))
     if "introspect" in o.systems:
-        systems.append(System("introspect", "this service, POST /api/auth/introspect", "/api/auth/introspect",
-                              script="introspect.lua", server=service, tokens=tokens, credential=credential))
+        systems.append(System("introspect", "this service, POST /api/auth/introspect",
+                              "/api/auth/introspect", script="introspect.lua", make_server=service,
+                              tokens=tokens, credential=credential))
     if "essential" in o.systems:
-        essential = Niced("bench.essential_app:app", env, stamp_dir / "gunicorn-essential.log", "/essential")
-        essential.start()
-        systems.append(System("essential", "essential work (bench/essential_app.py)", "/essential",
-                              server=essential, tokens=tokens))
+        systems.append(System(
+            "essential", "essential work (bench/essential_app.py)", "/essential", tokens=tokens,
+            make_server=lambda: Niced("bench.essential_app:app", env, stamp_dir / "gunicorn-essential.log",
+                                      "/essential"),
+        ))
     return env, systems
 
 
@@ -215,14 +237,14 @@ def start_peer(name: str, o, stamp_dir: Path) -> System | None:
         return None
     queries = [line for line in done.stdout.splitlines() if line.startswith("queries per /me")]
     log(f"{name}: {queries[-1][:120] if queries else done.stdout[-300:]}")
-    server = PeerServer(name, env, stamp_dir / f"gunicorn-{name}.log", path)
-    server.start()
-    return System(name, title, path, header=header, server=server, tokens=tokens,
+    return System(name, title, path, header=header, tokens=tokens,
+                  make_server=lambda: PeerServer(name, env, stamp_dir / f"gunicorn-{name}.log", path),
                   results={"queries": queries[-1] if queries else ""})
 
 
 def main(argv=None) -> int:
     o = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(o.out) if o.out else REPO / "bench" / "results" / f"compare-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -236,7 +258,7 @@ def main(argv=None) -> int:
                 peer = start_peer(name, o, out)
                 if peer:
                     systems.append(peer)
-        log("up: " + ", ".join(f"{s.name} {s.server.url}" for s in systems))
+        log("ready: " + ", ".join(s.name for s in systems))
         for number in range(o.rounds):
             order = systems[number % len(systems):] + systems[: number % len(systems)]
             if number % 2:
@@ -248,8 +270,9 @@ def main(argv=None) -> int:
             report["rounds"].append(figures)
             (out / "results.json").write_text(json.dumps(report, indent=1, default=str))
     finally:
-        for system in {id(s.server): s for s in systems}.values():
-            system.server.stop()
+        for system in systems:
+            if system.server:
+                system.server.stop()
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["titles"] = {s.name: s.title for s in systems}
     report["queries"] = {s.name: s.results.get("queries") for s in systems if s.results.get("queries")}
