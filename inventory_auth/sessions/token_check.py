@@ -135,9 +135,19 @@ def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, 
         query = _raw_queries.get(dialect.name)
         if query is None:
             query = _raw_queries[dialect.name] = _RawQuery(dialect)
+        sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
+        # The engine's cursor events still see the statement (tracing, tests counting statements),
+        # as SQLAlchemy's own execution path would call them; nothing runs when none is listening.
+        events = connection._has_events or connection.engine._has_events
         cursor = connection.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(query.sql, query.parameters({"user_id": user_id, "session_id": session_id}))
+            if events:
+                for listener in connection.dispatch.before_cursor_execute:
+                    sql, parameters = listener(connection, cursor, sql, parameters, None, False)
+            cursor.execute(sql, parameters)
+            if events:
+                for listener in connection.dispatch.after_cursor_execute:
+                    listener(connection, cursor, sql, parameters, None, False)
             row = cursor.fetchone()
         finally:
             cursor.close()
