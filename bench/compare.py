@@ -128,6 +128,8 @@ def parse_args(argv=None):
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--wrk-threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--systems", default="me,introspect,essential," + ",".join(PEERS))
+    parser.add_argument("--before", default="", metavar="REVISION",
+                        help="also serve GET /me from this revision (git archive), as system me_before")
     parser.add_argument("--service-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--out", default="", help="results directory (default bench/results/compare-<stamp>)")
     options = parser.parse_args(argv)
@@ -184,7 +186,7 @@ def _measure(system: System, connections: int, o, work_dir: Path) -> dict:
 def start_service(o, stamp_dir: Path) -> tuple[dict, list[System]]:
     url = database.recreate(DB_PREFIX)
     env = dict(os.environ, APP_ENV="production", SECRET_KEY=secrets.token_urlsafe(48), DATABASE_URL=url,
-               PYTHONPATH=str(REPO), RATE_LIMITS_ENABLED="false")
+               PYTHONPATH=str(REPO))  # rate limits on, as shipped: /me and introspection have none
     for item in o.service_env:
         name, _, value = item.partition("=")
         env[name] = value
@@ -208,6 +210,21 @@ def start_service(o, stamp_dir: Path) -> tuple[dict, list[System]]:
     if "me" in o.systems:
         systems.append(System("me", "this service, GET /api/auth/me", "/api/auth/me",
                               make_server=service, tokens=tokens))
+    if o.before:
+        tree = stamp_dir / "before"
+        tree.mkdir(exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", o.before],
+                                 capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        before_env = dict(env, PYTHONPATH=str(tree))
+
+        def before():
+            server = Niced("wsgi:app", before_env, stamp_dir / "gunicorn-before.log", "/api/auth/me")
+            server.cwd = tree
+            return server
+
+        systems.append(System("me_before", f"GET /api/auth/me at {o.before}", "/api/auth/me",
+                              make_server=before, tokens=tokens))
     if "introspect" in o.systems:
         systems.append(System("introspect", "this service, POST /api/auth/introspect",
                               "/api/auth/introspect", script="introspect.lua", make_server=service,

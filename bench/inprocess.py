@@ -16,9 +16,9 @@ runs the application with that `REDIS_URL` (as a deployment with Redis does); `-
 the scratch database (`BENCH_INPROCESS_DATABASE`), so that two runs on one server do not collide.
 
 `--env NAME=VALUE` sets a service setting (`--env RATE_LIMITS_ENABLED=true`: Flask-Limiter on, as
-shipped; the default here is off). `--introspect` measures POST /api/auth/introspect (a service's Basic credential, the user's live
-token as a form body) instead of GET /me, and `--algorithm` signs with a new private key of that
-algorithm (EdDSA, ES256, RS256) instead of HS256.
+shipped; the default here is off). `--introspect` measures POST /api/auth/introspect (a service's
+Basic credential, the user's live token as a form body) instead of GET /me, and `--algorithm`
+signs with a new private key of that algorithm (EdDSA, ES256, RS256) instead of HS256.
 
 `--login` measures a successful POST /api/auth/login instead, cycling over `--login-users` seeded
 accounts (as the HTTP benchmark's login_ok does): the production hash method by default, or
