@@ -149,6 +149,10 @@ def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, 
                 for listener in connection.dispatch.after_cursor_execute:
                     listener(connection, cursor, sql, parameters, None, False)
             row = cursor.fetchone()
+        except Exception as error:
+            # As SQLAlchemy's own path would: wrapped (a lost server is a 503, web/errors.py), the
+            # pool invalidated on a disconnect, the engine's handle_error events called.
+            connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
         finally:
             cursor.close()
     if row is None:
