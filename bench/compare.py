@@ -290,6 +290,8 @@ def main(argv=None) -> int:
         for system in systems:
             if system.server:
                 system.server.stop()
+        for name in [DB_PREFIX] + [f"{DB_PREFIX}_{peer}" for peer in PEERS]:
+            database.drop(name)
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["titles"] = {s.name: s.title for s in systems}
     report["queries"] = {s.name: s.results.get("queries") for s in systems if s.results.get("queries")}
