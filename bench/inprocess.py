@@ -15,9 +15,10 @@ cProfile's N most expensive functions (cumulative), measured on a separate pass.
 runs the application with that `REDIS_URL` (as a deployment with Redis does); `--database` names
 the scratch database (`BENCH_INPROCESS_DATABASE`), so that two runs on one server do not collide.
 
-`--introspect` measures POST /api/auth/introspect (a service's Basic credential, the user's live
-token as a form body) instead of GET /me, and `--algorithm` signs with a new private key of that
-algorithm (EdDSA, ES256, RS256) instead of HS256.
+`--env NAME=VALUE` sets a service setting (`--env RATE_LIMITS_ENABLED=true`: Flask-Limiter on, as
+shipped; the default here is off). `--introspect` measures POST /api/auth/introspect (a service's
+Basic credential, the user's live token as a form body) instead of GET /me, and `--algorithm`
+signs with a new private key of that algorithm (EdDSA, ES256, RS256) instead of HS256.
 
 `--login` measures a successful POST /api/auth/login instead, cycling over `--login-users` seeded
 accounts (as the HTTP benchmark's login_ok does): the production hash method by default, or
@@ -47,12 +48,13 @@ PASSWORD = database.PASSWORD
 def build_app(url: str, **extra):
     from inventory_auth import create_app
 
-    settings = {**extra,
+    settings = {
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url,
         "RATE_LIMITS_ENABLED": "false",
         "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
+        **extra,
     }
     database.upgrade({**os.environ, **settings})
     return create_app(environ=settings)
@@ -176,12 +178,15 @@ def main(argv=None) -> None:
     parser.add_argument("--database", default=os.environ.get("BENCH_INPROCESS_DATABASE", DATABASE))
     parser.add_argument("--introspect", action="store_true", help="measure POST /api/auth/introspect")
     parser.add_argument("--algorithm", default="HS256", help="ALGORITHM: HS256, EdDSA, ES256, RS256")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="service setting, repeatable (e.g. RATE_LIMITS_ENABLED=true, as shipped)")
     options = parser.parse_args(argv)
 
     url = database.recreate(options.database)
     keys = tempfile.TemporaryDirectory()
     try:
         extra = {"REDIS_URL": options.redis_url} if options.redis_url else {}
+        extra.update(item.partition("=")[::2] for item in options.env)
         if options.algorithm != "HS256":
             from inventory_auth.signing import material
 

@@ -72,6 +72,7 @@ class Gunicorn:
         self.ready_path = ready_path
         self.process = None
         self.settings = gunicorn_settings(self.env)
+        self.cwd = REPO  # another tree (an exported revision) may be served instead
 
     @property
     def url(self) -> str:
@@ -87,7 +88,7 @@ class Gunicorn:
         # stdout carries the access log (as in production it is written; here nobody reads it).
         self.process = subprocess.Popen(
             self.command,
-            cwd=REPO,
+            cwd=getattr(self, "cwd", REPO),
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -42,6 +42,10 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
         logging.getLogger("inventory_auth.config").warning(warning)
     register_blueprints(app)
     register_commands(app)
+    from .extensions import limiter
+    from .web import rate_limits
+
+    rate_limits.init_app(app, limiter)  # after the blueprints: their limits are known by now
     return app
 
 

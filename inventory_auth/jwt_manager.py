@@ -18,6 +18,12 @@ incoming token is verified with the key its `kid` names, and with that key's alg
 its header alone has been parsed (which refuses headers that bring their own key). Under HS* none
 of this runs: the path above is unchanged.
 
+Right after the verified decode the library parses the token's header once more
+(`get_unverified_jwt_headers`, for `get_jwt_header`), which repeats PyJWT's strict walk over every
+character of the token. The header of a token this thread has just verified is taken from that
+verification instead: its signature covers the header segment, so decoding that segment gives
+exactly what the library's parse would (any other token still goes through the library's parse).
+
 Tied to flask-jwt-extended's internals (`_decode_jwt_from_config`, `_decode_jwt`), which is why
 the version is pinned; tests/test_tokens.py runs the whole attacker's token matrix through it, and
 tests/test_signing_keys.py the asymmetric one (unknown `kid`, HS256 with the public key, `jwk`/`jku`).
@@ -25,24 +31,39 @@ tests/test_signing_keys.py the asymmetric one (unknown `kid`, HS256 with the pub
 
 from __future__ import annotations
 
+import json
 from contextvars import ContextVar
 
 import jwt as pyjwt
 from flask_jwt_extended import JWTManager as _LibraryJWTManager
+from flask_jwt_extended import view_decorators
 from flask_jwt_extended.config import config
 from flask_jwt_extended.default_callbacks import default_decode_key_callback
 from flask_jwt_extended.tokens import _decode_jwt
+from flask_jwt_extended.utils import get_unverified_jwt_headers
+from jwt.utils import base64url_decode
 
 from .signing import current_keyring
 
 # The key a token being encoded is signed with (set only around one encode).
 _signing_key: ContextVar = ContextVar("signing_key", default=None)
+# (token, its header) of the last token this thread verified.
+_verified: ContextVar = ContextVar("verified_header", default=(None, None))
+
+
+def _header_of_verified(encoded_token) -> dict:
+    """The header of `encoded_token`: from its verification if this thread just verified it."""
+    token, header = _verified.get()
+    if token is not None and token == encoded_token:
+        return dict(header)
+    return get_unverified_jwt_headers(encoded_token)
 
 
 class JWTManager(_LibraryJWTManager):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._encode_key_callback = _encode_key
+        view_decorators.get_unverified_jwt_headers = _header_of_verified
 
     def _encode_jwt_from_config(self, identity, token_type, claims=None, fresh=False,
                                 expires_delta=None, headers=None) -> str:
@@ -83,11 +104,16 @@ class JWTManager(_LibraryJWTManager):
             "verify_sub": config.verify_sub,
         }
         try:
-            return _decode_jwt(**kwargs, allow_expired=allow_expired)
+            claims = _decode_jwt(**kwargs, allow_expired=allow_expired)
         except pyjwt.ExpiredSignatureError as error:
             error.jwt_header = pyjwt.get_unverified_header(encoded_token)
             error.jwt_data = _decode_jwt(**kwargs, allow_expired=True)
             raise
+        # Verified: the header segment is the one the signature covers, parsed by PyJWT just now.
+        segment = encoded_token.split(".", 1)[0] if isinstance(encoded_token, str) else None
+        if segment is not None:
+            _verified.set((encoded_token, json.loads(base64url_decode(segment))))
+        return claims
 
 
 def _encode_key(_identity):

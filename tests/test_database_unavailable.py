@@ -12,14 +12,16 @@ import uuid
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import exc as sa_exc
 
 from inventory_auth import create_app
+from inventory_auth.extensions import db
 from inventory_auth.web.errors import database_unavailable
 from inventory_auth.web.messages import HTTP_DETAILS
 
-from helpers import PASSWORD, base_environ
+from helpers import PASSWORD, Accounts, base_environ, bearer, using_postgres
 
 UNAVAILABLE = {"detail": HTTP_DETAILS[503]}
 
@@ -118,3 +120,21 @@ def test_a_database_error_that_is_a_bug_stays_a_logged_500(make_app, caplog):
     assert response.status_code == 500
     assert response.get_json() == {"detail": HTTP_DETAILS[500]}
     assert any(record.exc_info for record in caplog.records)
+
+
+@pytest.mark.skipif(not using_postgres(), reason="terminates a PostgreSQL backend")
+def test_a_connection_lost_under_the_token_check_is_a_503_then_recovers(make_app):
+    """The token check reads through the DBAPI cursor (sessions/token_check.py): a server that
+    went away under a pooled connection must still be a 503, and the pool must recover."""
+    app = make_app(DATABASE_POOL_SIZE="1", DATABASE_MAX_OVERFLOW="0")
+    client = app.test_client()
+    _, token = Accounts(client).token()
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+    with app.app_context(), db.engine.connect() as connection:
+        pid = connection.connection.dbapi_connection.get_backend_pid()
+    killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with killer.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 503
+    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200

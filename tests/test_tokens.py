@@ -186,10 +186,11 @@ def test_token_of_another_type_or_without_expiry_is_refused(client, real_claims,
     assert_refused(client, forge(claims_for(real_claims, **overrides)))
 
 
-def test_a_token_is_parsed_twice_per_request_not_four_times(client, accounts, monkeypatch):
+def test_a_token_is_parsed_once_per_request_not_four_times(client, accounts, monkeypatch):
     """flask-jwt-extended alone parses it four times (unverified claims, unverified header, the
     verified decode, the header again for `get_jwt_header`); the service's manager drops the two
-    unverified passes before verification (jwt_manager.py)."""
+    unverified passes before verification and takes the header from the verification
+    (jwt_manager.py)."""
     _, token = accounts.token()
     parses = []
     original = pyjwt.api_jws.PyJWS._load
@@ -200,7 +201,23 @@ def test_a_token_is_parsed_twice_per_request_not_four_times(client, accounts, mo
 
     monkeypatch.setattr(pyjwt.api_jws.PyJWS, "_load", counting_load)
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
-    assert len(parses) == 2
+    assert len(parses) == 1
+
+
+def test_the_header_after_verification_is_the_librarys_parse(app, accounts):
+    """`get_jwt_header` sees what PyJWT's own parse of the verified token gives, and another
+    token in the same thread is parsed on its own."""
+    from flask_jwt_extended import decode_token
+    from flask_jwt_extended.view_decorators import get_unverified_jwt_headers as in_use
+
+    _, first = accounts.token()
+    _, second = accounts.token()
+    with app.app_context():
+        decode_token(first)
+        assert in_use(first) == pyjwt.get_unverified_header(first)
+        assert in_use(second) == pyjwt.get_unverified_header(second)
+        with pytest.raises(pyjwt.DecodeError):
+            in_use(first + "!")
 
 
 def test_an_expired_token_still_reaches_the_library_callbacks_with_its_claims(app, real_claims):

@@ -110,6 +110,36 @@ class UserSchema(Schema):
     environment_id = fields.UUID(allow_none=True)
 
 
+def user_profile(user) -> dict:
+    """What `UserSchema().dump(user)` gives, written out: GET /me's hot path skips marshmallow's
+    pass over the fields (a third of what the view itself cost). tests/test_user_profile.py holds
+    the two equal for generated users (None, any text, timestamps with any offset)."""
+    return {
+        "id": _text(user.id),
+        "email": _text(user.email),
+        "first_name": _text(user.first_name),
+        "last_name": _text(user.last_name),
+        "role": _text(user.role),
+        "phone": _text(user.phone),
+        "program": _text(user.program),
+        "ficha": _text(user.ficha),
+        "avatar_url": _text(user.avatar_url),
+        "is_active": user.is_active,
+        "last_login": _iso(user.last_login),
+        "created_at": _iso(user.created_at),
+        "updated_at": _iso(user.updated_at),
+        "environment_id": _text(user.environment_id),
+    }
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
 class RefreshSchema(RequestSchema):
     refresh_token = fields.String(required=True, validate=length(4096, 1))
 

@@ -8,7 +8,7 @@ The views' docstrings are the operations' summaries (first line) and description
 document and Swagger UI: they are written in Spanish, for the API's audience.
 """
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from .. import accounts, sessions
@@ -28,6 +28,7 @@ from .schemas import (
     RegisterSchema,
     TokenSchema,
     UserSchema,
+    user_profile,
 )
 
 
@@ -97,7 +98,7 @@ def register(data):
 @bp.response(200, UserSchema)
 def get_me():
     """El perfil del usuario del token."""
-    return get_current_user()
+    return jsonify(user_profile(get_current_user()))
 
 
 @bp.put("/me")

@@ -16,9 +16,12 @@ flask-jwt-extended verifies the signature, the algorithm and the lifetime (with 
 
 The user is read with one prebuilt Core statement into a small frozen snapshot rather than an ORM
 entity: the identity map, attribute instrumentation and unit of work are not needed to answer
-GET /me, and they were most of its CPU (docs/benchmarks.md). The read takes its own pooled
-connection and gives it back before the view runs. Views that change the account load the entity
-themselves. The snapshot never holds the password hash.
+GET /me, and they were most of its CPU (docs/benchmarks.md). The statement is compiled once per
+dialect and run on the pooled connection's DBAPI cursor, its values converted by the columns' own
+type processors: SQLAlchemy's execution layer (execution context, result metadata, row objects)
+cost more than the rest of the read. The read takes its own pooled connection and gives it back
+before the view runs. Views that change the account load the entity themselves. The snapshot never
+holds the password hash.
 
 Every refusal answers 401 `Token inválido o expirado` with `WWW-Authenticate: Bearer` (the web
 layer's error handlers, `web/errors.py`, for these and for the library's own refusals).
@@ -98,15 +101,63 @@ def load_token_user(_jwt_header, claims: dict) -> TokenUser:
     return user
 
 
+class _RawQuery:
+    """USER_AND_LIVE_SESSION compiled for one dialect: its SQL text, how to bind the two ids, and
+    the columns' result processors (the conversions SQLAlchemy would apply to the row)."""
+
+    def __init__(self, dialect):
+        compiled = USER_AND_LIVE_SESSION.compile(dialect=dialect)
+        self.sql = compiled.string
+        to_db = _users.c.id.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+        if compiled.positional:
+            order = compiled.positiontup
+            self.parameters = lambda ids: tuple(to_db(ids[name]) for name in order)
+        else:
+            self.parameters = lambda ids: {name: to_db(value) for name, value in ids.items()}
+        self.processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _columns
+        ]
+
+    def user(self, row) -> TokenUser:
+        return TokenUser(*[
+            value if process is None or value is None else process(value)
+            for process, value in zip(self.processors, row, strict=False)
+        ])
+
+
+_raw_queries: dict[str, _RawQuery] = {}
+
+
 def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     """The user (None if gone) and whether the session is alive, in one database round trip."""
     with read_connection() as connection:
-        row = connection.execute(
-            USER_AND_LIVE_SESSION, {"user_id": user_id, "session_id": session_id}
-        ).first()
+        dialect = connection.dialect
+        query = _raw_queries.get(dialect.name)
+        if query is None:
+            query = _raw_queries[dialect.name] = _RawQuery(dialect)
+        sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
+        # The engine's cursor events still see the statement (tracing, tests counting statements),
+        # as SQLAlchemy's own execution path would call them; nothing runs when none is listening.
+        events = connection._has_events or connection.engine._has_events
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            if events:
+                for listener in connection.dispatch.before_cursor_execute:
+                    sql, parameters = listener(connection, cursor, sql, parameters, None, False)
+            cursor.execute(sql, parameters)
+            if events:
+                for listener in connection.dispatch.after_cursor_execute:
+                    listener(connection, cursor, sql, parameters, None, False)
+            row = cursor.fetchone()
+        except Exception as error:
+            # As SQLAlchemy's own path would: wrapped (a lost server is a 503, web/errors.py), the
+            # pool invalidated on a disconnect, the engine's handle_error events called.
+            connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        finally:
+            cursor.close()
     if row is None:
         return None, False
-    return TokenUser(*row[:_width]), row.live_session_id is not None
+    return query.user(row), row[_width] is not None
 
 
 def init_app(jwt: JWTManager) -> None:
