@@ -228,18 +228,24 @@ def _times() -> CheckTimes | None:
     key = (_current_kind(), _bcrypt_kind(rounds))
     times = _check_times.get(key)
     if times is None:
-        _check_current_dummy_exists()
-        _dummy_bcrypt(rounds)
+        if _method() == BCRYPT:
+            current = _seed(key[0], _dummy_bcrypt(_bcrypt_rounds()), _bcrypt_matches)
+        else:
+            current = _seed(key[0], _dummy_hash(_method()), lambda p, h: check_password_hash(h, p))
+        legacy = _seed(key[1], _dummy_bcrypt(rounds), _bcrypt_matches)
         with _times_lock:
-            times = _check_times.setdefault(key, CheckTimes(_made_in[key[0]], _made_in[key[1]]))
+            times = _check_times.setdefault(key, CheckTimes(current, legacy))
     return times
 
 
-def _check_current_dummy_exists() -> None:
-    if _method() == BCRYPT:
-        _dummy_bcrypt(_bcrypt_rounds())
-    else:
-        _dummy_hash(_method())
+def _seed(kind: str, dummy, check) -> float:
+    """How long the dummy of `kind` took to make (no check spent), or if that is not known (it
+    was made before the record was kept), how long one check of it takes."""
+    if kind not in _made_in:
+        started = clock()
+        check("x", dummy)
+        _made_in[kind] = clock() - started
+    return _made_in[kind]
 
 
 def _kind_of(check: str) -> str | None:
