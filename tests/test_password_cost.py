@@ -66,3 +66,24 @@ def test_a_long_strong_passphrase_is_still_judged_whole(policy_app):
 @pytest.fixture
 def policy_app(make_app):
     return make_app()
+
+
+FULL_WIDTH = "Ｃｌａｖｅ ｅｑｕｉｖｏｃａｄａ ２０２６"  # NFKC changes every character
+
+
+@pytest.mark.parametrize("wrong", ["Clave equivocada 2026", FULL_WIDTH])
+def test_a_failed_login_costs_one_hash_of_cpu(make_app, wrong):
+    """An unknown email or a wrong password spends one check, whatever the password, with bcrypt
+    dummies dearer than the method (cost 10 against PBKDF2 at 100,000): the padding sleeps."""
+    method = "pbkdf2:sha256:100000"
+    app = make_app(PASSWORD_HASH_METHOD=method, LEGACY_BCRYPT_ROUNDS="10")
+    from inventory_auth.security import passwords
+
+    with app.app_context():
+        stored = passwords.hash_password("Frase de referencia 8")
+        one_hash = cpu(lambda: generate_password_hash("Frase de referencia 8", method))
+        unknown = cpu(lambda: passwords.burn_verify(wrong))
+        migrated = cpu(lambda: passwords.verify(wrong, stored))
+        assert passwords.burn_verify(wrong) > 0  # the difference to bcrypt's time is slept instead
+    # Spending the bcrypt check too cost about 3.5 hashes here.
+    assert max(unknown, migrated) < 1.5 * one_hash, (unknown, migrated, one_hash)

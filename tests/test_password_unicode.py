@@ -50,13 +50,13 @@ def test_a_werkzeug_hash_is_checked_against_the_normalized_form_only(app, hash_c
         assert not passwords.verify(NFD, old).ok
         assert [method for method, _ in hash_checks].count("werkzeug") == 1
         renewed = passwords.hash_password(NFD)
-        assert passwords.verify(NFD, renewed) == (True, False)
-        assert passwords.verify(NFC, renewed) == (True, False)  # either form logs in
+        assert passwords.verify(NFD, renewed)[:2] == (True, False)
+        assert passwords.verify(NFC, renewed)[:2] == (True, False)  # either form logs in
 
 
 def test_the_current_form_needs_no_rehash(app):
     with app.app_context():
-        assert passwords.verify(NFC, passwords.hash_password(NFC)) == (True, False)
+        assert passwords.verify(NFC, passwords.hash_password(NFC))[:2] == (True, False)
 
 
 @pytest.mark.parametrize("registered, typed, ok", [(NFD, NFD, True), (NFC, NFC, True), (NFC, NFD, False)])
@@ -65,7 +65,7 @@ def test_previous_backend_bcrypt_hash_of_the_raw_bytes_verifies(app, registered,
     password as typed: so does this service, for a bcrypt hash (and only that form)."""
     legacy = bcrypt.hashpw(registered.encode()[:72], bcrypt.gensalt(4)).decode()
     with app.app_context():
-        assert passwords.verify(typed, legacy) == ((True, True) if ok else (False, False))
+        assert passwords.verify(typed, legacy)[:2] == ((True, True) if ok else (False, False))
 
 
 def test_long_bcrypt_password_of_non_ascii_characters_verifies(app):

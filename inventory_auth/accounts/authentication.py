@@ -2,10 +2,11 @@
 
 `authenticate` is login top to bottom: the lockout first (no password is checked while an
 account waits, nor while another check for it runs: `lockout.reserve`), the user by email, then
-the password, whose verification costs the same whether or not the email exists (a dummy hash is
-checked for unknown ones), inside one of the worker's hashing slots (security/hash_bulkhead.py),
-taken only after those cheap steps. A hash not made with the current method (the previous
-backend's bcrypt, an older Werkzeug method) is replaced on success. Only then is `is_active`
+the password, one check inside one of the worker's hashing slots (security/hash_bulkhead.py),
+taken only after those cheap steps (a dummy hash for unknown emails); a failure then sleeps out
+of the slot so that it lasts as long whether or not the email exists, whatever its hash. A hash
+not made with the current method (the previous backend's bcrypt, an older Werkzeug method) is
+replaced on success. Only then is `is_active`
 looked at, so an inactive account reveals itself only to someone who knows its password. A
 password checked against a row that a reset, an administrator or a logout-all changed meanwhile
 opens no session (`sessions.claim`: the attempt is refused as if another were running, and the
@@ -35,7 +36,7 @@ from ..exceptions import (
 from ..models import User
 from ..models.types import utcnow
 from ..security import hash_bulkhead, lockout
-from ..security.passwords import burn_verify, hash_password, verify, verify_password
+from ..security.passwords import burn_verify, hash_password, pad, verify, verify_password
 from .store import check_new_password, find_by_email, replace_password
 
 
@@ -66,12 +67,13 @@ def _check_password(email: str, password: str) -> User:
     new_hash = None
     with hash_bulkhead.slot():
         if user is None:
-            burn_verify(password)
-            verification = None
+            padding, verification = burn_verify(password), None
         else:
             verification = verify(password, user.password_hash)
+            padding = verification.pad
             if verification.ok and verification.rehash:  # made with another method
                 new_hash = hash_password(password)
+    pad(padding)  # a failure lasts as long whatever the account's hash; out of the slot: no CPU
     if user is None:
         _failed(email, None, "unknown_email")
     if not verification.ok:

@@ -19,13 +19,17 @@ bcrypt is the method) is of the password as typed, and is checked against that f
 previous backend checks it. Each verification tries exactly one form: a password that NFKC
 changes costs no more than any other (it once cost two of everything, both forms being tried).
 
-Every failed verification costs the same work whatever the stored hash is: one check in the
-current method and one bcrypt check at the previous backend's cost (`LEGACY_BCRYPT_ROUNDS`), the
-real one against the stored hash and the other against a dummy. (A stored hash of the current
-method, or of another method not yet replaced, stands for the first; a bcrypt hash, while bcrypt
-is not the method, for the second.) An unknown email (`burn_verify`) spends exactly that too. So
-a wrong password does not tell an account still on its bcrypt hash from a migrated one or from an
-unknown email (docs/security.md), and no request checks more than that one failure's work.
+A failed verification spends one check, whatever the stored hash is: the stored hash's own (for
+an unknown email, `burn_verify`, or an unusable or malformed hash: one in the current method
+against a dummy). It then reports, in `Verification.pad`, how long the caller should sleep, after
+giving back its hashing slot (`pad()`), so that it lasts as long as a failure of the other kind:
+a check in the current method and the previous backend's bcrypt check at `LEGACY_BCRYPT_ROUNDS`
+take different times, and the failure of either kind lasts as long as the longer one's (a stored
+hash in another method not yet replaced stands for the current method; a bcrypt hash, while
+bcrypt is not the method, for the previous backend's). The durations are measured in this process
+(`CheckTimes`), so a wrong password does not tell an account still on its bcrypt hash from a
+migrated one, and an unknown email spends exactly what a migrated account's failure spends; no
+request costs more CPU than one check (docs/security.md).
 
 An account without a password yet (invited, waiting for its owner to choose one) stores
 `unusable_hash()`: `!` and random text, which no method produces and no password matches (the
@@ -36,6 +40,8 @@ costs what any failure costs, so a login to such an account is the usual wrong p
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
@@ -53,6 +59,7 @@ UNUSABLE_PREFIX = "!"  # the stored value of an account with no password (Django
 class Verification(NamedTuple):
     ok: bool
     rehash: bool = False  # ok, and the stored hash should be replaced by hash_password(password)
+    pad: float = 0.0  # failed: seconds to sleep (`pad()`) once out of the hashing slot
 
     def __bool__(self) -> bool:
         return self.ok
@@ -109,15 +116,26 @@ def _stored_method(stored: str) -> str:
     return stored.split("$", 1)[0]
 
 
+# The wall seconds each dummy took to make, by the kind of check (`_kind`): making a hash costs
+# what checking one does, so these seed `CheckTimes` without a check of their own.
+_made_in: dict[str, float] = {}
+
+
 @lru_cache(maxsize=8)
 def _dummy_hash(method: str) -> str:
     """A Werkzeug hash of a random password (`method` is never bcrypt: `_check_current`)."""
-    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+    started = clock()
+    made = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    _made_in[_stored_method(made)] = clock() - started
+    return made
 
 
 @lru_cache(maxsize=8)
 def _dummy_bcrypt(rounds: int) -> bytes:
-    return bcrypt.hashpw(secrets.token_urlsafe(16).encode(), bcrypt.gensalt(rounds))
+    started = clock()
+    made = bcrypt.hashpw(secrets.token_urlsafe(16).encode(), bcrypt.gensalt(rounds))
+    _made_in[_bcrypt_kind(rounds)] = clock() - started
+    return made
 
 
 @lru_cache(maxsize=8)
@@ -132,9 +150,11 @@ def _check_current(form: str) -> None:
     """One check in the current method, against a dummy: the work a failure spends on it."""
     method = _method()
     if method == BCRYPT:
-        _bcrypt_matches(form, _dummy_bcrypt(_bcrypt_rounds()))
+        dummy = _dummy_bcrypt(_bcrypt_rounds())
+        _timed(_current_kind(), lambda: _bcrypt_matches(form, dummy))
     else:
-        check_password_hash(_dummy_hash(method), form)
+        dummy = _dummy_hash(method)
+        _timed(_current_kind(), lambda: check_password_hash(dummy, form))
 
 
 def _bcrypt_cost(stored: str) -> int | None:
@@ -151,40 +171,147 @@ def _bcrypt_matches(password: str, stored: bytes) -> bool:
 
 
 CURRENT, LEGACY = "current", "legacy"
+SMOOTHING = 0.2  # weight of the newest check in the running means
+
+# Injectable for tests: the wall clock the checks are timed with, and how a caller pads.
+clock = time.perf_counter
+sleep = time.sleep
 
 
-def _burn(form: str, spent: str | None) -> None:
-    """Spend the checks a failure did not already spend (`spent`: CURRENT, the check in the
-    current method; LEGACY, the previous backend's bcrypt check; or None), so that every failure
-    costs the same: one of each."""
-    if spent != CURRENT:
-        _check_current(form)
+class CheckTimes:
+    """This process's running wall durations of the two kinds of check a failure may spend: one
+    in the current method (`current`, a mean of every check of that kind) and the previous
+    backend's bcrypt check (`legacy`, kept as a ratio to `current`: real ones are rare, and
+    scaling with `current` makes it follow the machine's load as `current` does)."""
+
+    def __init__(self, current: float, legacy: float):
+        self.current = max(current, 1e-6)
+        self.ratio = legacy / self.current
+        self._lock = threading.Lock()
+
+    @property
+    def legacy(self) -> float:
+        return self.current * self.ratio
+
+    def saw(self, kind: str, seconds: float) -> None:
+        with self._lock:
+            if kind == CURRENT:
+                self.current += (seconds - self.current) * SMOOTHING
+            else:
+                self.ratio += (seconds / self.current - self.ratio) * SMOOTHING
+
+    def pad(self, spent: str) -> float:
+        """Seconds a failure that spent one check of kind `spent` sleeps to last as long as a
+        failure of the other kind: the longer of the two durations, less its own."""
+        current, legacy = self.current, self.legacy
+        return max(current, legacy) - (legacy if spent == LEGACY else current)
+
+
+_check_times: dict[tuple[str, str], CheckTimes] = {}
+_times_lock = threading.Lock()
+
+
+def _bcrypt_kind(rounds: int) -> str:
+    return f"bcrypt:{rounds}"
+
+
+def _current_kind() -> str:
+    return _bcrypt_kind(_bcrypt_rounds()) if _method() == BCRYPT else canonical_method(_method())
+
+
+def _times() -> CheckTimes | None:
+    """The running durations for this configuration (None: no previous backend's hashes to
+    hide, `LEGACY_BCRYPT_ROUNDS=0`), seeded by how long the dummies took to make."""
     rounds = _legacy_rounds()
-    if spent != LEGACY and rounds:
-        _bcrypt_matches(form, _dummy_bcrypt(rounds))
+    if not rounds:
+        return None
+    key = (_current_kind(), _bcrypt_kind(rounds))
+    times = _check_times.get(key)
+    if times is None:
+        if _method() == BCRYPT:
+            current = _seed(key[0], _dummy_bcrypt(_bcrypt_rounds()), _bcrypt_matches)
+        else:
+            current = _seed(key[0], _dummy_hash(_method()), lambda p, h: check_password_hash(h, p))
+        legacy = _seed(key[1], _dummy_bcrypt(rounds), _bcrypt_matches)
+        with _times_lock:
+            times = _check_times.setdefault(key, CheckTimes(current, legacy))
+    return times
+
+
+def _seed(kind: str, dummy, check) -> float:
+    """How long the dummy of `kind` took to make (no check spent), or if that is not known (it
+    was made before the record was kept), how long one check of it takes."""
+    if kind not in _made_in:
+        started = clock()
+        check("x", dummy)
+        _made_in[kind] = clock() - started
+    return _made_in[kind]
+
+
+def _kind_of(check: str) -> str | None:
+    """Which of the two kinds a check (`_current_kind`-style name) is, if either."""
+    if check == _current_kind():
+        return CURRENT
+    rounds = _legacy_rounds()
+    return LEGACY if rounds and check == _bcrypt_kind(rounds) else None
+
+
+def _timed(check: str, run):
+    """Run one check, and count its wall duration in the running mean of its kind."""
+    started = clock()
+    result = run()
+    kind = _kind_of(check)
+    times = _times() if kind else None
+    if times is not None:
+        times.saw(kind, clock() - started)
+    return result
+
+
+def _padding(spent: str) -> float:
+    times = _times()
+    return times.pad(spent) if times is not None else 0.0
+
+
+def pad(seconds: float) -> None:
+    """Sleep out a failure's padding (`Verification.pad`, `burn_verify`). Call it after giving
+    back the hashing slot: sleeping costs no CPU, and the slot is for hashing."""
+    if seconds > 0:
+        sleep(seconds)
+
+
+def _stored_check(stored: str) -> str:
+    """The kind-style name of checking `stored` (`bcrypt:12`, `pbkdf2:sha256:600000`)."""
+    if stored.startswith(BCRYPT_PREFIXES):
+        return _bcrypt_kind(_bcrypt_cost(stored) or 0)
+    return _stored_method(stored)
+
+
+def _fail_on_dummy(form: str) -> Verification:
+    _check_current(form)
+    return Verification(False, pad=_padding(CURRENT))
 
 
 def verify(password: str, stored: str | None) -> Verification:
     """Does `password` match `stored`, and should the hash be replaced? Never raises on a
-    malformed hash. A failure costs the same whatever `stored` is (and as `burn_verify`)."""
+    malformed hash. A failure spends one check and reports the padding (`pad`) that makes it
+    last as long whatever `stored` is (and as `burn_verify`)."""
     form = form_for(stored, password)
     if not is_usable(stored):
-        _burn(form, None)
-        return Verification(False)
+        return _fail_on_dummy(form)
     bcrypt_hash = stored.startswith(BCRYPT_PREFIXES)
     try:
-        ok = _bcrypt_matches(form, stored.encode()) if bcrypt_hash else check_password_hash(stored, form)
+        ok = _timed(_stored_check(stored), lambda: (
+            _bcrypt_matches(form, stored.encode()) if bcrypt_hash else check_password_hash(stored, form)))
     except ValueError:
-        _burn(form, None)
-        return Verification(False)
+        return _fail_on_dummy(form)
     if ok:
         return Verification(True, rehash=needs_rehash(stored))
-    _burn(form, LEGACY if bcrypt_hash and _method() != BCRYPT else CURRENT)
-    return Verification(False)
+    return Verification(False, pad=_padding(LEGACY if bcrypt_hash and _method() != BCRYPT else CURRENT))
 
 
 def verify_password(password: str, stored: str | None) -> bool:
-    """True when `password` matches `stored`. Never raises on a malformed hash."""
+    """True when `password` matches `stored`. Never raises on a malformed hash. Not padded: for
+    a caller who already knows the account (change-password)."""
     return verify(password, stored).ok
 
 
@@ -196,13 +323,15 @@ def needs_rehash(stored: str) -> bool:
     return _stored_method(stored) != canonical_method(method)
 
 
-def burn_verify(password: str) -> None:
-    """Spend the same work as a failed verification, for logins of unknown emails."""
-    _burn(normalize(password), None)
+def burn_verify(password: str) -> float:
+    """Spend what a failed verification spends, for logins of unknown emails: one check in the
+    current method against a dummy. Returns the padding to sleep (`pad()`), as `verify` does."""
+    return _fail_on_dummy(normalize(password)).pad
 
 
 def warm_up(method: str, legacy_rounds: int | None = None, bcrypt_rounds: int = 12) -> None:
-    """Compute the dummy hashes at start-up, not inside the first unlucky login."""
+    """Compute the dummy hashes at start-up, not inside the first unlucky login (their making
+    also seeds `CheckTimes`)."""
     if method == BCRYPT:
         _dummy_bcrypt(bcrypt_rounds)
     else:
