@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import mail, pages, web
-from .config import load_config
+from .config import FIELDS, load_settings
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,20 +25,24 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
     """Build the application.
 
     `environ` replaces the process environment as the source of settings (tests use it);
-    `config` overrides individual Flask settings after that.
+    `config` overrides individual settings (config.Settings) or Flask keys after that.
     """
     app = Flask(__name__, instance_relative_config=True)
+    config = dict(config or {})
+    settings = load_settings(app.instance_path, environ).replace(
+        **{name: config.pop(name) for name in list(config) if name in FIELDS}
+    )
+    app.extensions["settings"] = settings
     app.config.from_mapping(API_SETTINGS)
-    app.config.from_mapping(load_config(app.instance_path, environ))
-    if config:
-        app.config.update(config)
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(config)
     app.url_map.strict_slashes = False
     app.json.sort_keys = False
 
     register_extensions(app)
     web.init_app(app)
     mail.init_app(app)
-    for warning in app.config["CONFIG_WARNINGS"]:
+    for warning in settings.CONFIG_WARNINGS:
         logging.getLogger("inventory_auth.config").warning(warning)
     register_blueprints(app)
     register_commands(app)
@@ -61,8 +65,10 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     redis_client.init_app(app)
     limiter.init_app(app)
-    passwords.warm_up(app.config["PASSWORD_HASH_METHOD"], app.config["LEGACY_BCRYPT_ROUNDS"],
-                      app.config["PASSWORD_BCRYPT_ROUNDS"])
+    settings = app.extensions["settings"]
+    passwords.warm_up(
+        settings.PASSWORD_HASH_METHOD, settings.LEGACY_BCRYPT_ROUNDS, settings.PASSWORD_BCRYPT_ROUNDS
+    )
     hash_bulkhead.init_app(app)
 
 

@@ -9,11 +9,11 @@ refused (its owner signs in, or resets it), as is a deactivated one. Audited (`u
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import mail
 from ..accounts import invitations
+from ..config import settings
 from ..exceptions import DomainError
 from ..extensions import db
 from .errors import describe, fail
@@ -37,14 +37,14 @@ def invite(email, print_link):
     except DomainError as error:
         db.session.rollback()
         fail(describe(error))
-    hours = current_app.config["INVITATION_EXPIRE_HOURS"]
+    hours = settings().INVITATION_EXPIRE_HOURS
     if print_link:
         click.echo(link)
         click.echo(f"single-use invitation link for {user.email}, valid {hours} hour(s); "
                    "earlier invitations no longer work", err=True)
         return
     invitations.send(pending)
-    delivered = mail.outbox().flush(current_app.config["MAIL_TIMEOUT_SECONDS"] * 4)
+    delivered = mail.outbox().flush(settings().MAIL_TIMEOUT_SECONDS * 4)
     state = "sent (a sending error would be logged above)" if delivered else "still queued"
     click.echo(f"invitation for {user.email} {state}; valid {hours} hour(s); earlier invitations "
                "no longer work")

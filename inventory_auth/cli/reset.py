@@ -9,10 +9,10 @@ user's earlier links, and is audited. It is printed on standard output only.
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from ..accounts import password_reset
+from ..config import settings
 from ..exceptions import DomainError
 from ..extensions import db
 from .errors import describe, fail
@@ -34,7 +34,7 @@ def reset_link(email):
     except DomainError as error:  # production without PUBLIC_URL nor PASSWORD_RESET_URL
         db.session.rollback()
         fail(describe(error))
-    minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
+    minutes = settings().PASSWORD_RESET_EXPIRE
     echo(link)
     echo(
         f"single-use link for {user.email}, valid {minutes} minute(s); earlier links no longer work",
