@@ -51,10 +51,11 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
 def register_extensions(app: Flask) -> None:
     from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
-    from .extensions import api, db, jwt, limiter, migrate
+    from .extensions import db, jwt, limiter, migrate
     from .security import hash_bulkhead, passwords
     from .sessions import token_check
     from .signing import keyring
+    from .web.openapi import api
 
     db.init_app(app)
     database.init_app(app)
@@ -75,11 +76,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .audit_logs import bp as audit_logs_bp
     from .auth import bp as auth_bp
-    from .extensions import api
     from .health import bp as health_bp
     from .health import checks
     from .users import bp as users_bp
     from .verification import bp as verification_bp
+    from .web.openapi import api
 
     checks.init_app(app)
     for blueprint in (auth_bp, verification_bp, audit_logs_bp, health_bp, users_bp):

@@ -93,8 +93,6 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return f"the workbook unpacks to more than {error.limit} bytes (IMPORT_MAX_UNZIPPED_BYTES)"
     if isinstance(error, domain.ImportRaced):
         return "another import is creating the same accounts right now; nothing was written, try again"
-    if isinstance(error, domain.DependencyUnavailable):
-        return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__
 
 

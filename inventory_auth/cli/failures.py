@@ -27,7 +27,6 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from ..config import Settings, settings
-from ..exceptions import DependencyUnavailable
 
 # PostgreSQL's SQLSTATE for a missing table and a missing column: a database not (fully) migrated.
 MISSING_SCHEMA_CODES = {"42P01", "42703"}
@@ -80,11 +79,9 @@ def describe(error: BaseException, config: Settings | None = None) -> str | None
     if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
         shown, names = _database(config)
         return f"cannot use the database {shown}: {_first_line(error)} (check {names})"
-    if isinstance(error, redis.RedisError) or (
-        isinstance(error, DependencyUnavailable) and error.args[:1] == ("redis",)
-    ):
-        detail = "" if isinstance(error, DependencyUnavailable) else f": {_first_line(error)}"
-        return f"cannot reach Redis at {_redis(config)}{detail}; nothing was changed (check REDIS_URL)"
+    if isinstance(error, redis.RedisError):
+        return (f"cannot reach Redis at {_redis(config)}: {_first_line(error)}; nothing was changed "
+                "(check REDIS_URL)")
     return None
 
 
@@ -92,7 +89,7 @@ def describe(error: BaseException, config: Settings | None = None) -> str | None
 def one_line_errors(config=None):
     try:
         yield
-    except (sa_exc.SQLAlchemyError, redis.RedisError, DependencyUnavailable) as error:
+    except (sa_exc.SQLAlchemyError, redis.RedisError) as error:
         line = describe(error, config)
         if line is None:
             raise

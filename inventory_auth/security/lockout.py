@@ -124,7 +124,7 @@ def reserve(email: str) -> None:
 
 def release(email: str) -> None:
     """Give the lease back without recording anything: the attempt ended in an error (a weak new
-    password, a database or Redis failure) and its request changes nothing.
+    password, a database failure) and its request changes nothing.
 
     The request's transaction is rolled back first (its writes, such as `clear`, hold the
     account's row, which the release must update), then the lease is released on a short
