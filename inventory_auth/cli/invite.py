@@ -14,10 +14,12 @@ from flask.cli import with_appcontext
 from .. import mail
 from ..accounts import invitations
 from ..config import settings
-from ..exceptions import DomainError
-from ..extensions import db
-from .errors import describe, fail
-from .users import _user
+from .users import commit_change, user_named
+
+
+def _invite(user):
+    mail.link_template(mail.INVITATION_LINK)  # refuse before storing anything
+    return invitations.invite(user)
 
 
 @click.command("invite")
@@ -26,17 +28,11 @@ from .users import _user
 @with_appcontext
 def invite(email, print_link):
     """Send a new invitation to set the first password of an account that has none."""
-    user = _user(email)
-    try:
-        if print_link:
-            link = invitations.issue_link(user)
-        else:
-            mail.link_template(mail.INVITATION_LINK)  # refuse before storing anything
-            pending = invitations.invite(user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        fail(describe(error))
+    user = user_named(email)
+    if print_link:
+        link = commit_change(invitations.issue_link, user)
+    else:
+        pending = commit_change(_invite, user)
     hours = settings().INVITATION_EXPIRE_HOURS
     if print_link:
         click.echo(link)
