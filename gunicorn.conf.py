@@ -31,15 +31,18 @@ bind = f"{settings.BIND_HOST}:{settings.PORT}"
 # better (docs/benchmarks.md, "Worker layout").
 workers = settings.WEB_CONCURRENCY
 
-# Threads per worker: 16, measured. A worker serves only the keep-alive connections it accepted,
-# and the kernel hands them out unevenly (15 and 1 of 16 happen). Login is PBKDF2, which releases
-# the GIL, so the hashes of all threads share the cores fairly, but a worker with more connections
-# than threads queues the surplus behind whole hashes: with 4 threads a login's p99 was 1.3-1.7x
-# its queue time at 16 connections, with 16 threads 1.05-1.07x. GET /me costs up to ~8% more worker
-# CPU per request (more threads contend for the GIL); 64 and 128 threads cost it 15-25% and, with a
-# pool of 8, ran out of connections under login floods. Each thread holds at most one database
-# connection at a time, and none while it hashes: keep DATABASE_POOL_SIZE (16 by default) at
-# least this number, or threads beyond it open and close a connection per request.
+# Threads per worker: 64. A request that waits for a password hash waits in its thread (gthread
+# has no other place to park it): a class of 40 logging in at once from one address is 40 threads
+# queued for the hashing slots (security/hash_bulkhead.py), and the queue is bounded so that 8 of
+# each worker's threads are always left for readiness, GET /me and refresh. With 16 threads the
+# queue held 8 logins per worker and the rest of a class got 503 (docs/reliability.md, "A
+# classroom at once"). Idle threads cost nothing (the pool starts them as requests arrive); a
+# queued login holds no database connection, so DATABASE_POOL_SIZE (16) + DATABASE_MAX_OVERFLOW
+# (4) still serve the threads that do database work. Login is PBKDF2, which releases the GIL, so
+# the hashes of all threads share the cores fairly. The price, measured with 16 threads as the
+# default: under a flood of GET /me on more connections than 16, 64 threads cost each /me 15-25%
+# more worker CPU (more threads running contend for the GIL); set GUNICORN_THREADS lower where no
+# class logs in from one address, and PASSWORD_HASH_QUEUE follows it.
 worker_class = "gthread"
 threads = settings.GUNICORN_THREADS
 

@@ -1,14 +1,19 @@
-"""What one password-policy check costs at worst, against one password hash.
+"""What one password-policy check and one failed password check cost at worst, against one hash.
 
 Builds the most expensive passwords we know how to construct for the policy (zxcvbn's look-alike
 substitutions, long repeats, sequences, keyboard walks, dates, mixed scripts, characters that grow
 under Unicode normalization; 8 to 128 characters, the lengths the schemas accept), measures the
 CPU time (`time.process_time`) of `password_policy.problems()` on each, the best of `--repeat`
 runs, and compares the worst and the median with one `hash_password` in the production method.
+Then the CPU of one failed password check (`passwords.verify` with a wrong password, and
+`burn_verify` for an unknown email) for passwords that Unicode normalization leaves alone,
+changes (full-width characters, decomposed accents) or expands 18-fold, against an account on the
+production method and one still on the previous backend's bcrypt (cost `LEGACY_BCRYPT_ROUNDS`,
+12): the most CPU one unauthenticated request can spend on password checks.
 
     .venv/bin/python -m bench.password_cost [--repeat 3] [--write]
 
-`--write` replaces the table in docs/benchmarks.md between its password-cost markers.
+`--write` replaces the tables in docs/benchmarks.md between their password-cost markers.
 """
 
 from __future__ import annotations
@@ -95,6 +100,54 @@ def measure(repeat: int, method: str = PRODUCTION_METHOD) -> tuple[float, dict[s
     return hash_cost, costs
 
 
+WRONG_PASSWORDS = {
+    "ASCII": "Clave equivocada del inventario 2026",
+    "full-width (NFKC changes it)": "Ｃｌａｖｅ ｅｑｕｉｖｏｃａｄａ ２０２６",
+    "decomposed accents (NFKC changes it)": "Contrasen\u0303a equivocada 2026",
+    "NFKC expansion, 128": "\ufdfa" * MAX_LENGTH,
+}
+
+
+def verification_costs(repeat: int, method: str = PRODUCTION_METHOD,
+                       legacy_rounds: int = 12) -> tuple[float, dict[str, float]]:
+    """(one hash, {case: CPU seconds of one failed check}), best of `repeat`."""
+    import bcrypt
+
+    from inventory_auth import create_app
+    from inventory_auth.security import passwords
+
+    app = create_app(environ={"APP_ENV": "testing", "SECRET_KEY": "x" * 48, "DATABASE_URL": "sqlite://",
+                              "PASSWORD_HASH_METHOD": method, "LEGACY_BCRYPT_ROUNDS": str(legacy_rounds)})
+    right = "Frase de referencia 8"
+    with app.app_context():
+        passwords.warm_up(method, legacy_rounds)
+        hash_cost = cpu_seconds(lambda: passwords.hash_password(right), repeat)
+        legacy = bcrypt.hashpw(right.encode(), bcrypt.gensalt(legacy_rounds)).decode()
+        stored = {"current method": passwords.hash_password(right), "previous backend's bcrypt": legacy}
+        costs = {}
+        for name, wrong in WRONG_PASSWORDS.items():
+            for account, value in stored.items():
+                costs[f"{name}, account on the {account}"] = cpu_seconds(
+                    lambda w=wrong, v=value: passwords.verify(w, v), repeat)
+            costs[f"{name}, unknown email"] = cpu_seconds(lambda w=wrong: passwords.burn_verify(w), repeat)
+    return hash_cost, costs
+
+
+def verification_table(hash_cost: float, costs: dict[str, float]) -> str:
+    rows = ["| wrong password | CPU ms | × one hash |", "|---|---|---|"]
+    for name, cost in costs.items():
+        rows.append(f"| {name} | {cost * 1000:.1f} | {cost / hash_cost:.2f} |")
+    worst = max(costs.values())
+    least = min(costs.values())
+    rows += [
+        "",
+        f"One `hash_password` ({PRODUCTION_METHOD}): {hash_cost * 1000:.1f} ms of CPU. A failed check: "
+        f"{least * 1000:.1f} to {worst * 1000:.1f} ms (the current method's check and one bcrypt check "
+        f"at LEGACY_BCRYPT_ROUNDS=12, whatever the password).",
+    ]
+    return "\n".join(rows)
+
+
 def table(hash_cost: float, costs: dict[str, float]) -> str:
     rows = ["| input | CPU ms | × one hash |", "|---|---|---|"]
     for name, cost in sorted(costs.items(), key=lambda item: -item[1]):
@@ -118,15 +171,23 @@ def main() -> None:
     hash_cost, costs = measure(args.repeat)
     report = table(hash_cost, costs)
     print(report)
+    verify_report = verification_table(*verification_costs(args.repeat))
+    print()
+    print(verify_report)
     if args.write:
-        doc = ROOT / "docs" / "benchmarks.md"
-        text = doc.read_text()
-        begin, end = "<!-- password-cost:begin -->", "<!-- password-cost:end -->"
-        head, rest = text.split(begin)
-        _, tail = rest.split(end)
         stamp = (f"Measured {datetime.date.today().isoformat()} with "
                  f"`python -m bench.password_cost --repeat {args.repeat}` (best of {args.repeat}).\n\n")
-        doc.write_text(f"{head}{begin}\n{stamp}{report}\n{end}{tail}")
+        write_between("password-cost", stamp + report)
+        write_between("verify-cost", stamp + verify_report)
+
+
+def write_between(marker: str, content: str) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    doc.write_text(f"{head}{begin}\n{content}\n{end}{tail}")
 
 
 if __name__ == "__main__":

@@ -283,7 +283,9 @@ def query(database_url: str, sql: str, params=()) -> list[tuple]:
 class Service:
     """The service as the Procfile runs it, on a free port of 127.0.0.1."""
 
-    def __init__(self, database_url: str, *, workers: int = 2, threads: int = 4, env: dict | None = None):
+    def __init__(self, database_url: str, *, workers: int = 2, threads: int | None = 4,
+                 env: dict | None = None):
+        """`threads=None`: gunicorn.conf.py's default, as shipped."""
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="inventory_auth_fault_svc_"))
         self.env = {
@@ -296,10 +298,11 @@ class Service:
             "BIND_HOST": "127.0.0.1",
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_THREADS": str(threads),
             "TRUSTED_PROXIES": "1",
             **(env or {}),
         }
+        if threads is not None:
+            self.env.setdefault("GUNICORN_THREADS", str(threads))
         self.process: subprocess.Popen | None = None
 
     def migrate(self) -> None:

@@ -43,10 +43,10 @@ PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/pages
 DEVELOPMENT_PORT = 8001
 DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
 # Threads per gunicorn worker, measured (gunicorn.conf.py says why).
-DEFAULT_THREADS = 16
-# By default at least this many of each worker's threads never wait for a password hash: they
-# serve readiness, /me and refresh during a login surge (security/hash_bulkhead.py).
-FREE_THREADS = 6
+DEFAULT_THREADS = 64
+# However full the hashing queue, this many of each worker's threads never wait for a password
+# hash: they serve readiness, /me and refresh during a surge (security/hash_bulkhead.py).
+FREE_THREADS = 8
 # The bcrypt cost of the previous backend, and of hashes made for a way back to it.
 BCRYPT_ROUNDS = 12
 
@@ -380,6 +380,11 @@ def rate_limit_settings(env: Environment) -> dict:
         "REGISTER_RATE_LIMIT": env.limit("REGISTER_RATE_LIMIT", "60 per minute;300 per hour"),
         "REFRESH_RATE_LIMIT": env.limit("REFRESH_RATE_LIMIT", "120 per minute"),
         "CHANGE_PASSWORD_RATE_LIMIT": env.limit("CHANGE_PASSWORD_RATE_LIMIT", "60 per minute;300 per hour"),
+        # Failed password, policy and token checks per address (security/failure_budget.py).
+        "FAILURE_RATE_LIMIT": env.limit("FAILURE_RATE_LIMIT", "20 per minute;100 per hour"),
+        "PASSWORD_RESET_CONFIRM_RATE_LIMIT": env.limit(
+            "PASSWORD_RESET_CONFIRM_RATE_LIMIT", "30 per minute;200 per hour"
+        ),
         "PASSWORD_RESET_RATE_LIMIT": env.limit("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         "PASSWORD_RESET_ACCOUNT_LIMIT": env.limit("PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
     }
@@ -467,7 +472,7 @@ def server_settings(env: Environment) -> dict:
         "GUNICORN_CONTROL_SOCKET": env.text("GUNICORN_CONTROL_SOCKET"),
         "PASSWORD_HASH_CONCURRENCY": running,
         "PASSWORD_HASH_QUEUE": env.whole(
-            "PASSWORD_HASH_QUEUE", max(0, min(4 * running, free - running)), 0, 4096
+            "PASSWORD_HASH_QUEUE", max(0, free - running), 0, 4096
         ),
         "PASSWORD_HASH_WAIT_SECONDS": env.number("PASSWORD_HASH_WAIT_SECONDS", 10.0, 0, 300),
     }
@@ -652,6 +657,8 @@ class Settings:
     REGISTER_RATE_LIMIT: str
     REFRESH_RATE_LIMIT: str
     CHANGE_PASSWORD_RATE_LIMIT: str
+    FAILURE_RATE_LIMIT: str
+    PASSWORD_RESET_CONFIRM_RATE_LIMIT: str
     PASSWORD_RESET_RATE_LIMIT: str
     PASSWORD_RESET_ACCOUNT_LIMIT: str
     # The previous backend (docs/migrating.md)

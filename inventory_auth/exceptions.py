@@ -69,6 +69,15 @@ class AttemptInProgress(AccountLocked):
     checking anything, and does not count as a failure; retry in `retry_after` seconds."""
 
 
+class AddressOverFailureBudget(DomainError):
+    """The client's address has failed too many password, policy or token checks lately: the
+    request is refused before any of them; retry in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class WrongCurrentPassword(DomainError):
     """A password change whose current password did not verify."""
 
@@ -131,8 +140,8 @@ class ServiceAuthenticationFailed(DomainError):
 
 
 class HashingBusy(DomainError):
-    """This process already hashes, or queues for hashing, as many passwords as it may: the
-    request is refused before any work; `retry_after` seconds is when room is likely."""
+    """This process would make the request wait for a password hash longer than it may: it is
+    refused before the hash; `retry_after` seconds is when room is likely."""
 
     def __init__(self, retry_after: int):
         super().__init__(f"retry after {retry_after} s")

@@ -13,10 +13,14 @@ from helpers import Accounts, registration, using_postgres
 pytestmark = pytest.mark.skipif(not using_postgres(), reason="concurrent writers need PostgreSQL")
 
 
-def test_twenty_concurrent_registrations_of_one_email_make_one_account(make_app):
-    # The hashing bulkhead off, so that all twenty race to the insert at once (the bulkhead's
-    # own refusals are tests/test_hash_bulkhead.py's subject).
-    app = make_app(PASSWORD_HASH_CONCURRENCY="0")
+@pytest.mark.parametrize("bulkhead", [
+    {"PASSWORD_HASH_CONCURRENCY": "0"},  # off: all twenty race to the insert at once
+    {},  # as shipped
+    {"PASSWORD_HASH_CONCURRENCY": "1", "GUNICORN_THREADS": "64"},  # one slot: nineteen queue for it
+])
+def test_twenty_concurrent_registrations_of_one_email_make_one_account(make_app, bulkhead):
+    """One 201 and nineteen 400s, never a 503: the queue takes twenty (the contract)."""
+    app = make_app(**bulkhead)
 
     def register(n):
         body = registration(email="Carrera@sena.edu.co" if n % 2 else "carrera@SENA.edu.co")

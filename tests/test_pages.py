@@ -54,6 +54,11 @@ def set_new(client, path, token, password=NEW_PASSWORD):
     return post(client, path, token=token, password=password, password_confirm=password)
 
 
+def api_confirm(client, token, address="10.8.0.1"):
+    body = {"token": token, "new_password": NEW_PASSWORD}
+    return client.post("/api/auth/password-reset/confirm", json=body, environ_base={"REMOTE_ADDR": address})
+
+
 def page_of(response) -> Page:
     assert response.mimetype == "text/html"
     return Page(response.get_data(as_text=True))
@@ -166,6 +171,31 @@ def test_setting_a_password_is_not_held_by_the_request_limit(site, smtp_server, 
     assert weak.status_code == 422
     done = post(client, RESET, token=token, password=NEW_PASSWORD, password_confirm=NEW_PASSWORD)
     assert done.status_code == 200
+
+
+@pytest.mark.parametrize("path", [RESET, ACTIVATE])
+def test_bad_links_spend_the_address_failure_budget_shared_with_the_api(site, path):
+    """Guessing tokens through the pages costs what it costs on the API: the address's failure
+    budget (security/failure_budget.py), then a 429 page before any token is looked up."""
+    client = site(FAILURE_RATE_LIMIT="3 per minute").test_client()
+    for _ in range(2):
+        assert set_new(client, path, "A" * 43).status_code == 400
+    assert api_confirm(client, "B" * 43).status_code == 400
+    refused = set_new(client, path, "C" * 43)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Demasiadas solicitudes" in page_of(refused).h1
+    assert set_new(client, path, "D" * 43).status_code == 429
+    assert post(client, path, address="10.8.0.9", token="E" * 43, password=NEW_PASSWORD,
+                password_confirm=NEW_PASSWORD).status_code == 400  # another address: untouched
+
+
+def test_setting_passwords_shares_the_confirm_limit_with_the_api(site):
+    client = site(PASSWORD_RESET_CONFIRM_RATE_LIMIT="2 per minute").test_client()
+    assert set_new(client, RESET, "A" * 43).status_code == 400
+    assert api_confirm(client, "B" * 43).status_code == 400
+    assert set_new(client, ACTIVATE, "C" * 43).status_code == 429
+    assert post(client, RESET, email="f@sena.edu.co").status_code == 200  # asking for a link is limited apart
 
 
 # GET /restablecer-contrasena?token=T: the form, or the bad-link page.

@@ -51,8 +51,12 @@ def test_a_socket_per_worker_only_where_the_kernel_hands_over_a_closing_ones_que
     assert gunicorn_settings(monkeypatch, GUNICORN_REUSE_PORT="false")["reuse_port"] is False
 
 
-def test_threads_default_to_the_measured_sixteen(monkeypatch):
-    assert gunicorn_settings(monkeypatch)["threads"] == 16
+def test_threads_default_to_what_the_hashing_queue_is_sized_for(monkeypatch):
+    """64: a class queued for password hashes waits in threads (security/hash_bulkhead.py), and
+    the application sizes the queue from the same default."""
+    from inventory_auth.config import DEFAULT_THREADS
+
+    assert gunicorn_settings(monkeypatch)["threads"] == DEFAULT_THREADS == 64
     assert gunicorn_settings(monkeypatch, GUNICORN_THREADS="4")["threads"] == 4
 
 

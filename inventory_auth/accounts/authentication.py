@@ -3,13 +3,13 @@
 `authenticate` is login top to bottom: the lockout first (no password is checked while an
 account waits, nor while another check for it runs: `lockout.reserve`), the user by email, then
 the password, whose verification costs the same whether or not the email exists (a dummy hash is
-checked for unknown ones). A hash not made with the current method (the previous backend's
-bcrypt, an older Werkzeug method), or of the password as typed before Unicode normalization, is
-replaced on success. Only then is `is_active` looked at, so
-an inactive account reveals itself only to someone who knows its password. A password checked
-against a row that a reset, an administrator or a logout-all changed meanwhile opens no session
-(`sessions.claim`: the attempt is refused as if another were running, and the retry checks the
-row as it is now).
+checked for unknown ones), inside one of the worker's hashing slots (security/hash_bulkhead.py),
+taken only after those cheap steps. A hash not made with the current method (the previous
+backend's bcrypt, an older Werkzeug method) is replaced on success. Only then is `is_active`
+looked at, so an inactive account reveals itself only to someone who knows its password. A
+password checked against a row that a reset, an administrator or a logout-all changed meanwhile
+opens no session (`sessions.claim`: the attempt is refused as if another were running, and the
+retry checks the row as it is now).
 
 Every outcome is written to the audit trail, and failures are counted for the lockout, in the
 caller's transaction; the caller commits them even though it answers with an error
@@ -34,9 +34,9 @@ from ..exceptions import (
 )
 from ..models import User
 from ..models.types import utcnow
-from ..security import lockout
+from ..security import hash_bulkhead, lockout
 from ..security.passwords import burn_verify, hash_password, verify, verify_password
-from .store import find_by_email, new_password_hash, replace_password
+from .store import check_new_password, find_by_email, replace_password
 
 
 def authenticate(email: str, password: str) -> User:
@@ -62,17 +62,24 @@ def _refusal_reason(refused: AccountLocked) -> str:
 
 def _check_password(email: str, password: str) -> User:
     user = find_by_email(email)
-    release_connection()  # no connection is held through the ~150 ms of hashing
+    release_connection()  # no connection is held while queued for a hashing slot, nor hashing
+    new_hash = None
+    with hash_bulkhead.slot():
+        if user is None:
+            burn_verify(password)
+            verification = None
+        else:
+            verification = verify(password, user.password_hash)
+            if verification.ok and verification.rehash:  # made with another method
+                new_hash = hash_password(password)
     if user is None:
-        burn_verify(password)
         _failed(email, None, "unknown_email")
-    verification = verify(password, user.password_hash)
     if not verification.ok:
         _failed(email, user, "wrong_password")
     now = utcnow()
     changes = {"last_login": now, "updated_at": now} if user.is_active else {}
-    if verification.rehash:  # another method, or a hash of the password before normalization
-        changes["password_hash"] = hash_password(password)
+    if new_hash is not None:  # written only with the session's claim: never over a newer password
+        changes["password_hash"] = new_hash
     if not sessions.claim(user, **changes):
         _superseded(email, user)
     lockout.clear(email)  # the failures, and the lease
@@ -106,11 +113,13 @@ def _failed(email: str, user: User | None, reason: str):
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """A password change must prove the current password; then every session of the user ends.
 
-    The proof is a password check like a login's: it waits for the account's lockout and lease,
-    and a wrong current password counts as a failure (WrongCurrentPassword, or AccountLocked
-    when it starts a wait), which the caller commits before answering.
+    The new password's policy is checked first (WeakPassword), before any hash. The proof is a
+    password check like a login's: it waits for the account's lockout and lease, and a wrong
+    current password counts as a failure (WrongCurrentPassword, or AccountLocked when it starts
+    a wait), which the caller commits before answering.
     """
     release_connection()
+    check_new_password(user, new_password)
     try:
         lockout.reserve(user.email)
     except AccountLocked as refused:
@@ -120,7 +129,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         )
         raise
     try:
-        proven = verify_password(current_password, user.password_hash)
+        with hash_bulkhead.slot():
+            proven = verify_password(current_password, user.password_hash)
+            new_hash = hash_password(new_password) if proven else None
         if not proven:
             wait = lockout.record_failure(user.email)
             audit.record(
@@ -130,14 +141,13 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
             if wait:
                 audit.record(actions.ACCOUNT_LOCKED, entity_id=user.id, new={"seconds": wait})
             raise WrongCurrentPassword()
-        password_hash = new_password_hash(user, new_password)  # before any write: no connection held
         if not user.is_active or not sessions.claim(user):
             raise InvalidToken()  # the caller's sessions ended while the password was checked
-        replace_password(user, password_hash)
+        replace_password(user, new_hash)
         lockout.clear(user.email)
     except WrongCurrentPassword:
         raise
     except BaseException:
-        lockout.release(user.email)  # e.g. a weak new password: the request rolls back
+        lockout.release(user.email)  # e.g. no hashing slot: the request rolls back
         raise
     audit.record(actions.PASSWORD_CHANGE, actor_id=user.id, entity_id=user.id)

@@ -15,12 +15,12 @@ from .. import audit, sessions
 from ..audit import actions
 from ..config import settings
 from ..database import release_connection
-from ..exceptions import EmailTaken, RoleNotSelfService, UserNotFound, WeakPassword
+from ..exceptions import EmailTaken, HashingBusy, RoleNotSelfService, UserNotFound, WeakPassword
 from ..extensions import db
 from ..models import PasswordResetToken, User
 from ..models.types import utcnow
 from ..roles import is_admin_general
-from ..security import password_policy
+from ..security import hash_bulkhead, password_policy
 from ..security.passwords import hash_password, is_usable, unusable_hash
 from . import link_tokens
 
@@ -57,14 +57,25 @@ def create_user(*, email: str, password: str | None, **fields) -> User:
     if find_by_email(email) is not None:
         raise EmailTaken()
     if password is None:
-        stored = unusable_hash()
+        password_hash = unusable_hash()
     else:
         check_password_policy(
             password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
         )
-        release_connection()
-        stored = hash_password(password)
-    user = User(email=email, password_hash=stored, **fields)
+        release_connection()  # none held while queued for a hashing slot
+        try:
+            with hash_bulkhead.slot():
+                # Registrations of one email at once all passed the check above: the one that got
+                # in first may have taken it meanwhile, and then no hash is needed to say so.
+                if find_by_email(email) is not None:
+                    raise EmailTaken()
+                release_connection()
+                password_hash = hash_password(password)
+        except HashingBusy:
+            if find_by_email(email) is not None:  # the true answer, rather than "come back later"
+                raise EmailTaken() from None
+            raise
+    user = User(email=email, password_hash=password_hash, **fields)
     db.session.add(user)
     try:
         db.session.flush()
@@ -109,12 +120,19 @@ def lock(user_id) -> None:
     )
 
 
-def new_password_hash(user: User, password: str, *, field: str = "new_password") -> str:
-    """The hash of a new password for `user`, once the policy accepts it; nothing is written."""
+def check_new_password(user: User, password: str, *, field: str = "new_password") -> None:
+    """The policy, for a new password of `user` (WeakPassword)."""
     check_password_policy(
         password, field=field, email=user.email, first_name=user.first_name, last_name=user.last_name
     )
-    return hash_password(password)
+
+
+def new_password_hash(user: User, password: str, *, field: str = "new_password") -> str:
+    """The hash of a new password for `user`, once the policy accepts it, made in one of the
+    worker's hashing slots (security/hash_bulkhead.py); nothing is written."""
+    check_new_password(user, password, field=field)
+    with hash_bulkhead.slot():
+        return hash_password(password)
 
 
 def set_password(user: User, password: str, *, field: str = "new_password") -> None:

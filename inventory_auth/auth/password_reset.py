@@ -14,7 +14,7 @@ from marshmallow import fields
 
 from ..accounts import password_reset
 from ..extensions import db, limiter
-from ..security.hash_bulkhead import bounded
+from ..security.failure_budget import guarded
 from ..web import messages
 from ..web.fields import RequestSchema, Text, length
 from . import bp
@@ -24,6 +24,8 @@ from .views import configured_limit
 # One per-address budget for asking for a link, through this API or the page
 # (`POST /restablecer-contrasena`, inventory_auth/pages): using both does not double it.
 REQUEST_LIMIT_SCOPE = "password-reset-request"
+# Setting a password from a link, through this API or the pages: one budget per address.
+CONFIRM_LIMIT_SCOPE = "password-reset-confirm"
 
 
 class ResetRequestSchema(RequestSchema):
@@ -66,10 +68,11 @@ def request_password_reset(data):
 
 
 @bp.post("/password-reset/confirm")
-@bp.errors(400, 503)
+@limiter.shared_limit(configured_limit("PASSWORD_RESET_CONFIRM_RATE_LIMIT"), scope=CONFIRM_LIMIT_SCOPE)
+@bp.errors(400, 429, 503)
 @bp.arguments(ResetConfirmSchema)
 @bp.response(200, ResetDoneSchema)
-@bounded  # hashes a password: at most so many at once per worker
+@guarded  # failures spend the address's budget (security/failure_budget.py)
 def confirm_password_reset(data):
     """Restablecer la contraseña con el token del enlace recibido por correo.
 

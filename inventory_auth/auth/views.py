@@ -15,7 +15,7 @@ from ..config import settings
 from ..exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
 from ..extensions import db, limiter
 from ..security import lockout
-from ..security.hash_bulkhead import bounded
+from ..security.failure_budget import guarded
 from ..web import messages
 from . import bp
 from .schemas import (
@@ -40,7 +40,7 @@ def configured_limit(name):
 @bp.errors(401, 403, 429, 503)
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
-@bounded  # hashes a password: at most so many at once per worker
+@guarded  # failures spend the address's budget (security/failure_budget.py)
 def login(credentials):
     """Cambia correo y contraseña por un token de acceso y un token de renovación."""
     with lockout.lease_given_back_on_error(credentials["email"]):
@@ -76,7 +76,7 @@ def refresh(data):
 @bp.errors(400, 401, 403, 429, 503)
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
-@bounded  # hashes a password: at most so many at once per worker
+@guarded  # failures spend the address's budget (security/failure_budget.py)
 def register(data):
     """Crea una cuenta.
 
@@ -120,7 +120,7 @@ def update_me(changes):
 @bp.errors(400, 404, 429, 503)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
-@bounded  # hashes a password: at most so many at once per worker
+@guarded  # failures spend the address's budget (security/failure_budget.py)
 def change_password(data):
     """Reemplaza la contraseña propia, dada la actual.
 

@@ -120,6 +120,8 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return f"the workbook unpacks to more than {error.limit} bytes (IMPORT_MAX_UNZIPPED_BYTES)"
     if isinstance(error, domain.ImportRaced):
         return "another import is creating the same accounts right now; nothing was written, try again"
+    if isinstance(error, domain.HashingBusy | domain.AddressOverFailureBudget):
+        return f"refused for now (too busy, or too many failures); try again in {error.retry_after} s"
     return type(error).__name__
 
 

@@ -11,16 +11,17 @@ Every answer is a page; POSTs answer directly, without a redirect.
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_limiter.util import get_remote_address
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from ..accounts import password_reset
-from ..auth.password_reset import REQUEST_LIMIT_SCOPE
+from ..auth.password_reset import CONFIRM_LIMIT_SCOPE, REQUEST_LIMIT_SCOPE
 from ..auth.views import configured_limit
 from ..config import ACTIVATION_PAGE, RESET_PAGE
 from ..exceptions import WeakPassword
 from ..extensions import db, limiter
-from ..security.hash_bulkhead import bounded
+from ..security import failure_budget
 from ..web import messages
 from . import bp
 from .flows import ACTIVATION, PASSWORD_FIELD, RESET, Flow
@@ -62,7 +63,10 @@ def show_form(flow: Flow, values: list[str]):
 
 
 def set_password(flow: Flow, form):
-    """POST with `token`: the new password, through the flow's domain function."""
+    """POST with `token`: the new password, through the flow's domain function. A bad link or a
+    password the policy refuses spends the address's failure budget, as on the API."""
+    address = get_remote_address()
+    failure_budget.check(address)
     token = token_from(form.getlist("token"))
     if token is None:
         return bad_link(flow)
@@ -71,13 +75,15 @@ def set_password(flow: Flow, form):
     except ValidationError as error:
         return form_again(flow, token, errors_of(error))  # a link that cannot work gets no form
     try:
-        bounded(flow.accept)(token, data["password"])
+        flow.accept(token, data["password"])
         db.session.commit()
     except flow.invalid:
         db.session.rollback()
+        failure_budget.spend(address)
         return bad_link(flow)
     except WeakPassword as weak:
         db.session.rollback()
+        failure_budget.spend(address)
         problems = [messages.PASSWORD_PROBLEMS[code] for code in weak.problems]
         return form_again(flow, token, {PASSWORD_FIELD: problems})
     return page("done.html", flow=flow, title=flow.done_title)
@@ -108,6 +114,11 @@ def reset_password():
     scope=REQUEST_LIMIT_SCOPE,
     exempt_when=lambda: not asks_for_a_link(),
 )
+@limiter.shared_limit(
+    configured_limit("PASSWORD_RESET_CONFIRM_RATE_LIMIT"),
+    scope=CONFIRM_LIMIT_SCOPE,
+    exempt_when=asks_for_a_link,
+)
 def reset_password_post():
     form = posted_form()
     if "token" in form:
@@ -130,5 +141,6 @@ def activate_account():
 
 
 @bp.post(ACTIVATION_PAGE)
+@limiter.shared_limit(configured_limit("PASSWORD_RESET_CONFIRM_RATE_LIMIT"), scope=CONFIRM_LIMIT_SCOPE)
 def activate_account_post():
     return set_password(ACTIVATION, posted_form())

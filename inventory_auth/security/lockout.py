@@ -8,7 +8,7 @@ so an attacker can add at most one failure per wait. A success clears the count;
 commits; a failed login commits its failure before answering.
 
 At most one password check per account runs at a time, on every worker and instance together:
-`reserve` takes the account's lease (`attempt_until`, `ATTEMPT_LEASE_SECONDS` ahead) before the
+`reserve` takes the account's lease (`attempt_until`, `lease_seconds()` ahead) before the
 hash, in one atomic upsert on its own short transaction (visible to every worker at once, not at
 the request's commit), only if no lease is running and the account does not wait. The failure or
 success the attempt records releases the lease in the caller's transaction, so the next attempt
@@ -46,10 +46,14 @@ from ..models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Longer than a password check takes even on a saturated worker (16 threads sharing the GIL
-# through ~150 ms hashes: ~2.5 s), short enough that a worker killed mid-check blocks its
-# account only briefly.
+# Longer than a password check takes even on a saturated machine, short enough that a worker
+# killed mid-check blocks its account only briefly; the lease also covers the time the check may
+# queue for a hashing slot (PASSWORD_HASH_WAIT_SECONDS, security/hash_bulkhead.py).
 ATTEMPT_LEASE_SECONDS = 10
+
+
+def lease_seconds() -> float:
+    return ATTEMPT_LEASE_SECONDS + settings().PASSWORD_HASH_WAIT_SECONDS
 
 
 def account_key(email: str) -> str:
@@ -106,7 +110,7 @@ def reserve(email: str) -> None:
     """
     key = account_key(email)
     now = utcnow()
-    lease = now + timedelta(seconds=ATTEMPT_LEASE_SECONDS)
+    lease = now + timedelta(seconds=lease_seconds())
     table = LoginFailure.__table__
     with own_transaction() as connection:
         statement = _reserve_statement(connection.dialect.name)

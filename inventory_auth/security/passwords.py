@@ -14,17 +14,18 @@ refuses longer new passwords while it is the method.
 
 Passwords are hashed and checked in Unicode NFKC form (NIST SP 800-63B, 5.1.1.2), so that the
 same password typed on another keyboard or system (composed `é` or `e` + combining accent,
-full-width digits) is the same password. Hashes made before that from a password that NFKC
-changes still verify: the raw form is tried when the normalized one fails, and a match on the
-raw form asks for a rehash.
+full-width digits) is the same password. A bcrypt hash (the previous backend's, or one made while
+bcrypt is the method) is of the password as typed, and is checked against that form only, as the
+previous backend checks it. Each verification tries exactly one form: a password that NFKC
+changes costs no more than any other (it once cost two of everything, both forms being tried).
 
 Every failed verification costs the same work whatever the stored hash is: one check in the
-current method and one bcrypt check at the previous backend's cost (`LEGACY_BCRYPT_ROUNDS`) for
-each form tried, the real one against the stored hash and the other against a dummy. (A stored
-hash of the current method, or of another method not yet replaced, stands for the first; a bcrypt
-hash, while bcrypt is not the method, for the second.) An unknown
-email (`burn_verify`) spends exactly that too. So a wrong password does not tell an account still
-on its bcrypt hash from a migrated one or from an unknown email (docs/security.md).
+current method and one bcrypt check at the previous backend's cost (`LEGACY_BCRYPT_ROUNDS`), the
+real one against the stored hash and the other against a dummy. (A stored hash of the current
+method, or of another method not yet replaced, stands for the first; a bcrypt hash, while bcrypt
+is not the method, for the second.) An unknown email (`burn_verify`) spends exactly that too. So
+a wrong password does not tell an account still on its bcrypt hash from a migrated one or from an
+unknown email (docs/security.md), and no request checks more than that one failure's work.
 
 An account without a password yet (invited, waiting for its owner to choose one) stores
 `unusable_hash()`: `!` and random text, which no method produces and no password matches (the
@@ -63,10 +64,12 @@ def normalize(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
-def forms(password: str) -> tuple[str, ...]:
-    """The forms to try: the normalized one, then the raw one when it differs."""
-    normalized = normalize(password)
-    return (normalized,) if normalized == password else (normalized, password)
+def form_for(stored: str | None, password: str) -> str:
+    """The one form of `password` checked against `stored`: as typed for a bcrypt hash (what the
+    previous backend hashed and checks), else its NFKC form."""
+    if stored and stored.startswith(BCRYPT_PREFIXES):
+        return password
+    return normalize(password)
 
 
 def _method() -> str:
@@ -151,44 +154,33 @@ def _bcrypt_matches(password: str, stored: bytes) -> bool:
 CURRENT, LEGACY = "current", "legacy"
 
 
-def _burn(tried: tuple[str, ...], spent: str | None) -> None:
-    """Spend, for each form, the checks a failure did not already spend (`spent`: CURRENT, the
-    check in the current method; LEGACY, the previous backend's bcrypt check; or None), so that
-    every failure costs the same."""
+def _burn(form: str, spent: str | None) -> None:
+    """Spend the checks a failure did not already spend (`spent`: CURRENT, the check in the
+    current method; LEGACY, the previous backend's bcrypt check; or None), so that every failure
+    costs the same: one of each."""
+    if spent != CURRENT:
+        _check_current(form)
     rounds = _legacy_rounds()
-    for form in tried:
-        if spent != CURRENT:
-            _check_current(form)
-        if spent != LEGACY and rounds:
-            _bcrypt_matches(form, _dummy_bcrypt(rounds))
+    if spent != LEGACY and rounds:
+        _bcrypt_matches(form, _dummy_bcrypt(rounds))
 
 
 def verify(password: str, stored: str | None) -> Verification:
     """Does `password` match `stored`, and should the hash be replaced? Never raises on a
     malformed hash. A failure costs the same whatever `stored` is (and as `burn_verify`)."""
-    tried = forms(password)
+    form = form_for(stored, password)
     if not is_usable(stored):
-        _burn(tried, None)
+        _burn(form, None)
         return Verification(False)
-    if stored.startswith(BCRYPT_PREFIXES):
-        try:
-            # The previous backend hashed the raw password: try that first.
-            if any(_bcrypt_matches(form, stored.encode()) for form in reversed(tried)):
-                return Verification(True, rehash=needs_rehash(stored))
-        except ValueError:
-            _burn(tried, None)
-            return Verification(False)
-        _burn(tried, CURRENT if _method() == BCRYPT else LEGACY)
-        return Verification(False)
+    bcrypt_hash = stored.startswith(BCRYPT_PREFIXES)
     try:
-        for index, form in enumerate(tried):
-            if check_password_hash(stored, form):
-                # index 1: the raw form of a password NFKC changes, hashed before normalization.
-                return Verification(True, rehash=index > 0 or needs_rehash(stored))
+        ok = _bcrypt_matches(form, stored.encode()) if bcrypt_hash else check_password_hash(stored, form)
     except ValueError:
-        _burn(tried, None)
+        _burn(form, None)
         return Verification(False)
-    _burn(tried, CURRENT)
+    if ok:
+        return Verification(True, rehash=needs_rehash(stored))
+    _burn(form, LEGACY if bcrypt_hash and _method() != BCRYPT else CURRENT)
     return Verification(False)
 
 
@@ -198,9 +190,7 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def needs_rehash(stored: str) -> bool:
-    """Whether `stored` was made with another method (for bcrypt, or at another cost). A Werkzeug
-    hash that matched only the raw form of the password needs one too: `verify(...).rehash` says
-    both. (A bcrypt hash is of the raw password anyway: that is what the previous backend reads.)"""
+    """Whether `stored` was made with another method (for bcrypt, or at another cost)."""
     method = _method()
     if method == BCRYPT:
         return not stored.startswith(BCRYPT_PREFIXES) or _bcrypt_cost(stored) != _bcrypt_rounds()
@@ -209,7 +199,7 @@ def needs_rehash(stored: str) -> bool:
 
 def burn_verify(password: str) -> None:
     """Spend the same work as a failed verification, for logins of unknown emails."""
-    _burn(forms(password), None)
+    _burn(normalize(password), None)
 
 
 def warm_up(method: str, legacy_rounds: int, bcrypt_rounds: int) -> None:

@@ -154,6 +154,8 @@ DOMAIN_ERRORS = [
     (domain.AccountInactive, lambda e: Forbidden(messages.INACTIVE_ACCOUNT)),
     (domain.AttemptInProgress, _in_progress),
     (domain.AccountLocked, _locked),
+    (domain.AddressOverFailureBudget, lambda e: TooManyRequests(
+        messages.address_over_failure_budget(e.retry_after), headers={"Retry-After": str(e.retry_after)})),
     (domain.WrongCurrentPassword, lambda e: BadRequest(messages.WRONG_CURRENT_PASSWORD)),
     (domain.ResetTokenInvalid, lambda e: BadRequest(messages.RESET_TOKEN_INVALID)),
     (domain.InvitationTokenInvalid, lambda e: BadRequest(messages.ACTIVATION_TOKEN_INVALID)),

@@ -159,11 +159,19 @@ ATTEMPT_IN_PROGRESS = (
 )
 
 
+def _wait_in_words(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return f"{seconds} segundos" if seconds < 60 else f"{minutes} minuto{'s' if minutes > 1 else ''}"
+
+
 def locked_out(seconds: int) -> str:
     """The lockout's answer, with the wait in words a user reads."""
-    minutes = math.ceil(seconds / 60)
-    wait = f"{seconds} segundos" if seconds < 60 else f"{minutes} minuto{'s' if minutes > 1 else ''}"
-    return f"Demasiados intentos fallidos de inicio de sesión. Intente de nuevo en {wait}."
+    return f"Demasiados intentos fallidos de inicio de sesión. Intente de nuevo en {_wait_in_words(seconds)}."
+
+
+def address_over_failure_budget(seconds: int) -> str:
+    """The per-address failure budget's answer (security/failure_budget.py)."""
+    return (f"Demasiados intentos fallidos desde esta red. Intente de nuevo en {_wait_in_words(seconds)}.")
 
 
 # The pages a link in a mail leads to (inventory_auth/pages): what they say besides their labels.
