@@ -364,7 +364,7 @@ def account_settings(env: Environment) -> dict:
         # so that those accounts cannot be told apart (0: none of them is left).
         "LEGACY_BCRYPT_ROUNDS": legacy_rounds,
         # Login under attack: per-account lockout (Keycloak's model).
-        "LOCKOUT_THRESHOLD": env.whole("LOCKOUT_THRESHOLD", 5, 1, 1000),
+        "LOCKOUT_THRESHOLD": env.whole("LOCKOUT_THRESHOLD", 5, 1, 1_000_000),
         "LOCKOUT_BASE_SECONDS": base,
         "LOCKOUT_MAX_SECONDS": env.whole("LOCKOUT_MAX_SECONDS", 15 * 60, base, 7 * 86400, " seconds"),
         "LOCKOUT_RESET_SECONDS": env.whole("LOCKOUT_RESET_SECONDS", 60 * 60, 1, 30 * 86400, " seconds"),
