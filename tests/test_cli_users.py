@@ -137,7 +137,8 @@ def test_field_errors_are_said_in_english_with_the_value(runner):
     result = create(runner, "no-es-correo")
     assert result.exit_code == 1
     [line] = [line for line in result.output.splitlines() if line.startswith("Error: ")]
-    assert line == "Error: email must be an email address of at most 255 characters, got 'no-es-correo'"
+    assert line == ("Error: email must be an email address of at most 255 characters, in one alphabet, "
+                    "got 'no-es-correo'")
     short = create(runner, "corto@sena.edu.co", "student", "abc")
     assert "password must be 8 to 128 characters" in short.output and "abc" not in short.output
 

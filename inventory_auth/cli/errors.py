@@ -52,14 +52,14 @@ def describe_row(error) -> str:
 # What a value given on the command line must be, by field (the schemas' rules, said in English;
 # their own texts are the API's Spanish ones).
 FIELD_RULES = {
-    "email": f"must be an email address of at most {EMAIL_MAX} characters",
+    "email": f"must be an email address of at most {EMAIL_MAX} characters, in one alphabet",
     "password": f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters",
-    "first_name": f"must be 1 to {NAME_MAX} characters of text, in one script",
-    "last_name": f"must be 1 to {NAME_MAX} characters of text, in one script",
+    "first_name": f"must be 1 to {NAME_MAX} characters in one alphabet, no control characters",
+    "last_name": f"must be 1 to {NAME_MAX} characters in one alphabet, no control characters",
     "role": f"must be one of {', '.join(ROLES)}",
-    "phone": f"must be at most {PHONE_MAX} characters of text",
-    "program": f"must be at most {PROGRAM_MAX} characters of text",
-    "ficha": f"must be at most {FICHA_MAX} characters of text",
+    "phone": f"must be at most {PHONE_MAX} characters, no control characters",
+    "program": f"must be at most {PROGRAM_MAX} characters, no control characters",
+    "ficha": f"must be at most {FICHA_MAX} characters, no control characters",
     "avatar_url": f"must be an http(s) URL of at most {AVATAR_URL_MAX} characters",
 }
 
