@@ -1,22 +1,22 @@
 """gunicorn settings for inventory_auth (`gunicorn -c gunicorn.conf.py wsgi:app`).
 
-Every value can be overridden from the environment, as hosting platforms expect.
+Every value can be overridden from the environment, as hosting platforms expect. They are read,
+with every other setting of the service, by inventory_auth/config.py: a bad value of any of them
+stops the server with one line naming it, before it binds the port (the master reads the
+configuration the way the application will: same environment, `.env` and instance folder).
 """
 
-import multiprocessing
-import os
 import socket
 import sys
 
+from flask import Flask
 
-def _whole_number(name: str, raw: str | None, default: int) -> int:
-    """A numeric setting, or the server stops with one line naming it (no traceback)."""
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        sys.exit(f"inventory_auth: {name} must be a whole number, got {raw!r}")
+from inventory_auth.config import ConfigurationError, load_settings
+
+try:
+    settings = load_settings(Flask("inventory_auth", instance_relative_config=True).instance_path)
+except ConfigurationError as error:
+    sys.exit(f"inventory_auth: {error}")
 
 
 # Where to listen: the platform's $PORT, else APP_PORT (the previous backend's setting), else 8001;
@@ -24,13 +24,12 @@ def _whole_number(name: str, raw: str | None, default: int) -> int:
 # proxy (docs/operations.md, "Behind a buffering proxy"), so by default nothing else on the network
 # can reach gunicorn; a container, whose proxy is another container, sets BIND_HOST=0.0.0.0
 # (Dockerfile), as does a platform that routes to $PORT (Procfile).
-_port = os.environ.get("PORT") or os.environ.get("APP_PORT") or 8001
-bind = f"{os.environ.get('BIND_HOST') or '127.0.0.1'}:{_port}"
+bind = f"{settings.BIND_HOST}:{settings.PORT}"
 
 # Worker processes: WEB_CONCURRENCY (the platform convention), else one per core. GET /me is
 # Python work under the GIL, so it needs a process per core; more processes than cores measured no
 # better (docs/benchmarks.md, "Worker layout").
-workers = _whole_number("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), multiprocessing.cpu_count())
+workers = settings.WEB_CONCURRENCY
 
 # Threads per worker: 64. A request that waits for a password hash waits in its thread (gthread
 # has no other place to park it): a class of 40 logging in at once from one address is 40 threads
@@ -45,7 +44,7 @@ workers = _whole_number("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY"), mu
 # more worker CPU (more threads running contend for the GIL); set GUNICORN_THREADS lower where no
 # class logs in from one address, and PASSWORD_HASH_QUEUE follows it.
 worker_class = "gthread"
-threads = _whole_number("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS"), 64)
+threads = settings.GUNICORN_THREADS
 
 # One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the
 # workers by address hash, instead of whichever worker wakes first taking them. A worker serves
@@ -65,12 +64,13 @@ def _kernel_migrates_queued_connections() -> bool:
         return False
 
 
-_reuse_port = (os.environ.get("GUNICORN_REUSE_PORT") or "auto").lower()
-reuse_port = _kernel_migrates_queued_connections() if _reuse_port == "auto" else _reuse_port == "true"
+reuse_port = settings.GUNICORN_REUSE_PORT
+if reuse_port == "auto":
+    reuse_port = _kernel_migrates_queued_connections()
 
 # A worker stuck longer than this is killed and replaced by the master.
-timeout = _whole_number("GUNICORN_TIMEOUT", os.environ.get("GUNICORN_TIMEOUT"), 30)
-graceful_timeout = _whole_number("GUNICORN_GRACEFUL_TIMEOUT", os.environ.get("GUNICORN_GRACEFUL_TIMEOUT"), 30)
+timeout = settings.GUNICORN_TIMEOUT
+graceful_timeout = settings.GUNICORN_GRACEFUL_TIMEOUT
 keepalive = 5
 
 # Logs. The application writes one JSON line per request on stdout (request id, method, path,
@@ -78,9 +78,9 @@ keepalive = 5
 # is off by default: it would repeat every request in a second, unstructured format. Set
 # GUNICORN_ACCESS_LOG=- to have both (for instance while debugging the server itself).
 # gunicorn's error log (start-up, worker restarts, timeouts) goes to stderr.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+accesslog = settings.GUNICORN_ACCESS_LOG
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = settings.LOG_LEVEL.lower()
 
 # gunicorn adds `Server: gunicorn` to every response, without a version number, and has no setting
 # to drop it; the application itself sends no Server header. A reverse proxy in front may remove
@@ -95,42 +95,31 @@ proc_name = "inventory_auth"
 # nothing in this service's operation needs the socket: deploys, reloads and scaling go through
 # signals and the platform (docs/operations.md). Set a distinct path per instance to use it. (The
 # command line's --control-socket PATH alone does not turn it back on; this file disables it.)
-_control_socket = (os.environ.get("GUNICORN_CONTROL_SOCKET") or "").strip()
-control_socket_disable = not _control_socket
-if _control_socket:
-    control_socket = _control_socket
+control_socket_disable = settings.GUNICORN_CONTROL_SOCKET is None
+if settings.GUNICORN_CONTROL_SOCKET is not None:
+    control_socket = settings.GUNICORN_CONTROL_SOCKET
 
 
-# A misconfigured service stops the whole server, with one line and a non-zero exit, before it
-# binds the port: the master reads the configuration the way the application will (same
-# environment, `.env` and instance folder) before forking any worker. Without this, each worker
-# would print the reason and exit, and the master would boot another one, forever (wsgi.py is the
-# second line of defence: a worker that fails on its configuration exits with gunicorn's
-# boot-error code, which stops the master). An address another process holds stops it too, at
-# once: gunicorn itself would retry for 5 s and print an error line per attempt. The master then
+# A misconfigured service stopped the whole server above, with one line and a non-zero exit,
+# before any worker forks. Without that, each worker would print the reason and exit, and the
+# master would boot another one, forever (wsgi.py is the second line of defence: a worker that
+# fails on its configuration exits with gunicorn's boot-error code, which stops the master). An
+# address another process holds stops it too, at once: gunicorn itself would retry for 5 s and
+# print an error line per attempt. The master then
 # tries the database once (inventory_auth/health/startup.py): settings that can never work stop
 # the server the same way; a database that is down or not migrated yet is one warning, and
 # readiness stays down until it is fixed. A missing MAIL_SERVER is said here, once for the server,
 # rather than by every worker.
 def on_starting(server):
-    from flask import Flask
-
-    from inventory_auth.config import ConfigurationError, load_config
-
-    instance_path = Flask("inventory_auth", instance_relative_config=True).instance_path
-    try:
-        config = load_config(instance_path)
-    except ConfigurationError as error:
-        _stop(server, str(error))
     _refuse_a_taken_address(server)
     from inventory_auth.health.startup import check_database
 
-    finding = check_database(config)
+    finding = check_database(settings)
     if finding is not None and finding.fatal:
         _stop(server, finding.line)
     if finding is not None:
         server.log.warning("inventory_auth: %s", finding.line)
-    if config["APP_ENV"] == "production" and not config["MAIL_SERVER"]:
+    if settings.APP_ENV == "production" and not settings.MAIL_SERVER:
         server.log.warning(
             "inventory_auth: MAIL_SERVER is not set: password reset requests send no message (each "
             "is logged as not sent); `flask users reset-link` prints a link to pass on by hand"

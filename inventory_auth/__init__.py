@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import mail, pages, web
-from .config import load_config
+from .config import FIELDS, load_settings
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,20 +25,24 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
     """Build the application.
 
     `environ` replaces the process environment as the source of settings (tests use it);
-    `config` overrides individual Flask settings after that.
+    `config` overrides individual settings (config.Settings) or Flask keys after that.
     """
     app = Flask(__name__, instance_relative_config=True)
+    config = dict(config or {})
+    settings = load_settings(app.instance_path, environ).replace(
+        **{name: config.pop(name) for name in list(config) if name in FIELDS}
+    )
+    app.extensions["settings"] = settings
     app.config.from_mapping(API_SETTINGS)
-    app.config.from_mapping(load_config(app.instance_path, environ))
-    if config:
-        app.config.update(config)
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(config)
     app.url_map.strict_slashes = False
     app.json.sort_keys = False
 
     register_extensions(app)
     web.init_app(app)
     mail.init_app(app)
-    for warning in app.config["CONFIG_WARNINGS"]:
+    for warning in settings.CONFIG_WARNINGS:
         logging.getLogger("inventory_auth.config").warning(warning)
     register_blueprints(app)
     register_commands(app)
@@ -51,10 +55,11 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
 def register_extensions(app: Flask) -> None:
     from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
-    from .extensions import api, db, jwt, limiter, migrate
+    from .extensions import db, jwt, limiter, migrate
     from .security import hash_bulkhead, passwords
     from .sessions import token_check
     from .signing import keyring
+    from .web.openapi import api
 
     db.init_app(app)
     database.init_app(app)
@@ -65,19 +70,21 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     redis_client.init_app(app)
     limiter.init_app(app)
-    passwords.warm_up(app.config["PASSWORD_HASH_METHOD"], app.config["LEGACY_BCRYPT_ROUNDS"],
-                      app.config["PASSWORD_BCRYPT_ROUNDS"])
+    settings = app.extensions["settings"]
+    passwords.warm_up(
+        settings.PASSWORD_HASH_METHOD, settings.LEGACY_BCRYPT_ROUNDS, settings.PASSWORD_BCRYPT_ROUNDS
+    )
     hash_bulkhead.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from .audit_logs import bp as audit_logs_bp
     from .auth import bp as auth_bp
-    from .extensions import api
     from .health import bp as health_bp
     from .health import checks
     from .users import bp as users_bp
     from .verification import bp as verification_bp
+    from .web.openapi import api
 
     checks.init_app(app)
     for blueprint in (auth_bp, verification_bp, audit_logs_bp, health_bp, users_bp):

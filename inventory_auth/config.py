@@ -1,20 +1,30 @@
 """Configuration: every setting comes from the environment (and `.env` when present).
 
-This is the only module that reads the environment. `load_config()` turns it into the mapping the
-application factory hands to Flask; tests pass their own overrides on top.
+This is the only module that reads the environment. `load_settings()` reads and validates it once
+into `Settings`, a frozen object the application keeps in `app.extensions["settings"]` and code
+reads by attribute (`settings().LOCKOUT_THRESHOLD`); gunicorn.conf.py reads the same object.
+`Settings.flask_config()` derives, in one place, the keys Flask and its extensions read from
+`app.config`. One parser per kind of value (`Environment`), each with one rule and a range, so a
+bad value of any setting stops the service with one line naming it.
+
+A dataclass rather than pydantic-settings: the parsing rules are few and ours, and the service
+needs no further runtime dependency for them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from dotenv import load_dotenv
+from flask import current_app
 from limits import parse_many
 
 from .roles import ROLES
@@ -24,48 +34,116 @@ MIN_SECRET_KEY_BYTES = 32
 # An ACCESS_TOKEN_EXPIRE this small was probably meant as days, as the previous backend read it.
 DAYS_LOOKALIKE_MAX = 31
 SECRET_KEY_FILE = "secret_key"
+TRUE_WORDS = ("true", "1", "yes", "on")
+FALSE_WORDS = ("false", "0", "no", "off")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+RESET_PAGE = "/restablecer-contrasena"
+ACTIVATION_PAGE = "/activar-cuenta"
+PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/pages
+DEVELOPMENT_PORT = 8001
+DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
+# Threads per gunicorn worker, measured (gunicorn.conf.py says why).
+DEFAULT_THREADS = 64
+# However full the hashing queue, this many of each worker's threads never wait for a password
+# hash: they serve readiness, /me and refresh during a surge (security/hash_bulkhead.py).
+FREE_THREADS = 8
+# The bcrypt cost of the previous backend, and of hashes made for a way back to it.
+BCRYPT_ROUNDS = 12
 
 
 class ConfigurationError(RuntimeError):
     """The environment does not describe a service that may start."""
 
 
-def _env(environ, name, default=None):
-    value = environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip()
+class Environment:
+    """The environment, read one kind of value at a time. Unset and blank mean the default; any
+    other value is parsed by one rule and range-checked, or refused with a line naming the
+    setting."""
+
+    def __init__(self, environ):
+        self.environ = environ
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        if value is None or value.strip() == "":
+            return default
+        return value.strip()
+
+    def given(self, name: str) -> bool:
+        return self.text(name) is not None
+
+    def whole(self, name: str, default: int, low: int, high: int, unit: str = "") -> int:
+        """A whole number from `low` to `high`."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise ConfigurationError(
+                f"{name} must be a whole number from {low} to {high}{unit}, got {raw!r}"
+            )
+        return value
+
+    def number(self, name: str, default: float, low: float, high: float, *,
+               low_included: bool = False) -> float:
+        """A number above `low` (or from it, with `low_included`) and at most `high`."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = None
+        above_low = value is not None and (value >= low if low_included else value > low)
+        if not above_low or not value <= high:
+            lower = f"from {low}" if low_included else f"more than {low}"
+            raise ConfigurationError(f"{name} must be a number {lower} and at most {high}, got {raw!r}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        """true, 1, yes, on or false, 0, no, off (any case); nothing else."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if raw.lower() in TRUE_WORDS:
+            return True
+        if raw.lower() in FALSE_WORDS:
+            return False
+        raise ConfigurationError(
+            f"{name} must be true, 1, yes, on or false, 0, no, off, got {raw!r}"
+        )
+
+    def choice(self, name: str, default: str, options: tuple[str, ...], *, upper: bool = False) -> str:
+        raw = self.text(name, default)
+        value = raw.upper() if upper else raw.lower()
+        if value not in options:
+            raise ConfigurationError(f"{name} must be one of {', '.join(options)}, got {raw!r}")
+        return value
+
+    def limit(self, name: str, default: str) -> str:
+        """Rate limits in the limits library's syntax, checked by its own parser."""
+        value = self.text(name, default)
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must be limits like '5 per minute;20 per hour', got {value!r}"
+            ) from None
+        return value
+
+    def items(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """A comma-separated list."""
+        raw = self.text(name)
+        if raw is None:
+            return tuple(default)
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
-def _int(environ, name, default):
-    raw = _env(environ, name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
-
-
-def _float(environ, name, default, *, minimum=0.0, maximum=None):
-    raw = _env(environ, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
-    if value <= minimum or (maximum is not None and value > maximum):
-        bound = f" and at most {maximum}" if maximum is not None else ""
-        raise ConfigurationError(f"{name} must be more than {minimum}{bound}, got {raw!r}")
-    return value
-
-
-def _list(environ, name, default):
-    raw = _env(environ, name)
-    if raw is None:
-        return list(default)
-    return [item.strip() for item in raw.split(",") if item.strip()]
+def _reader(environ) -> Environment:
+    return environ if isinstance(environ, Environment) else Environment(environ)
 
 
 def normalize_database_url(url: str) -> str:
@@ -91,28 +169,49 @@ def supported_database_url(url: str) -> str:
     )
 
 
-def database_url(environ, instance_path: str) -> str:
-    url = _env(environ, "DATABASE_URL")
+def database_url(env: Environment, instance_path: str) -> str:
+    url = env.text("DATABASE_URL")
     if url:
         return supported_database_url(normalize_database_url(url))
-    host = _env(environ, "DATABASE_HOST")
-    name = _env(environ, "DATABASE_NAME")
+    host = env.text("DATABASE_HOST")
+    name = env.text("DATABASE_NAME")
     if host and name:
-        user = quote(_env(environ, "DATABASE_USER", "postgres"), safe="")
-        password = _env(environ, "DATABASE_PASSWORD")
+        user = quote(env.text("DATABASE_USER", "postgres"), safe="")
+        password = env.text("DATABASE_PASSWORD")
         credentials = f"{user}:{quote(password, safe='')}" if password else user
-        port = _int(environ, "DATABASE_PORT", 5432)
+        port = env.whole("DATABASE_PORT", 5432, 1, 65535)
         return f"postgresql+psycopg2://{credentials}@{host}:{port}/{quote(name, safe='')}"
     return "sqlite:///" + str(Path(instance_path) / "inventory_auth.sqlite3")
 
 
-def database_settings(environ) -> str:
+def database_settings(env: Environment) -> str:
     """The settings that chose the database, for messages that ask an operator to check them."""
-    if _env(environ, "DATABASE_URL"):
+    if env.given("DATABASE_URL"):
         return "DATABASE_URL"
-    if _env(environ, "DATABASE_HOST") and _env(environ, "DATABASE_NAME"):
+    if env.given("DATABASE_HOST") and env.given("DATABASE_NAME"):
         return "DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD"
     return "DATABASE_URL: unset, so the SQLite file in instance/"
+
+
+def engine_options(url: str, env: Environment) -> dict:
+    if url.startswith("sqlite"):
+        return {}
+    return {
+        # No `SELECT 1` before every checkout (a round trip per request): a connection the server
+        # dropped fails its request with 503 and SQLAlchemy then replaces the whole pool.
+        "pool_pre_ping": env.flag("DATABASE_POOL_PRE_PING", False),
+        # One kept connection per gunicorn thread (16), each thread holding at most one at a time:
+        # no request waits for a connection, and none is opened and closed per request, as
+        # overflow connections are (docs/benchmarks.md, "Worker layout").
+        "pool_size": env.whole("DATABASE_POOL_SIZE", 16, 1, 1000),
+        "max_overflow": env.whole("DATABASE_MAX_OVERFLOW", 4, 0, 1000),
+        "pool_timeout": env.whole("DATABASE_POOL_TIMEOUT", 2, 1, 300, " seconds"),
+        "pool_recycle": 1800,
+        "connect_args": {
+            "connect_timeout": env.whole("DATABASE_CONNECT_TIMEOUT", 2, 1, 300, " seconds"),
+            "application_name": "inventory_auth",
+        },
+    }
 
 
 def _write_private_file(path: Path, data: bytes) -> None:
@@ -134,8 +233,8 @@ def _development_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def secret_key(environ, env_name: str, instance_path: str) -> str:
-    key = _env(environ, "SECRET_KEY")
+def secret_key(env: Environment, env_name: str, instance_path: str) -> str:
+    key = env.text("SECRET_KEY")
     if env_name == "production":
         if key is None or len(key.encode()) < MIN_SECRET_KEY_BYTES:
             raise ConfigurationError(
@@ -146,115 +245,33 @@ def secret_key(environ, env_name: str, instance_path: str) -> str:
     return key or _development_secret_key(instance_path)
 
 
-def load_config(instance_path: str, environ=None) -> dict:
-    """Read the environment into Flask configuration keys."""
-    if environ is None:
-        load_dotenv(override=False)
-        environ = os.environ
-    env_name = _env(environ, "APP_ENV", "production").lower()
-    if env_name not in ("production", "development", "testing"):
-        raise ConfigurationError(
-            f"APP_ENV must be production, development or testing, got {env_name!r}"
-        )
-    algorithm = _env(environ, "ALGORITHM", "HS256")
+def token_settings(env: Environment, env_name: str, instance_path: str, warnings: list) -> dict:
+    """How tokens are signed and how long they and the sessions behind them live."""
+    algorithm = env.text("ALGORITHM", "HS256")
     known = material.SYMMETRIC_ALGORITHMS + material.ASYMMETRIC_ALGORITHMS
     if algorithm not in known:
-        raise ConfigurationError(
-            f"ALGORITHM must be one of {', '.join(known)}, got {algorithm!r}"
-        )
-    key = secret_key(environ, env_name, instance_path)
-    access_minutes = _int(environ, "ACCESS_TOKEN_EXPIRE", 30)
-    if access_minutes < 1:
-        raise ConfigurationError(f"ACCESS_TOKEN_EXPIRE must be at least 1 minute, got {access_minutes}")
-    warnings = []
-    if _env(environ, "ACCESS_TOKEN_EXPIRE") is not None and access_minutes <= DAYS_LOOKALIKE_MAX:
+        raise ConfigurationError(f"ALGORITHM must be one of {', '.join(known)}, got {algorithm!r}")
+    access_minutes = env.whole("ACCESS_TOKEN_EXPIRE", 30, 1, 43200, " minutes")
+    if env.given("ACCESS_TOKEN_EXPIRE") and access_minutes <= DAYS_LOOKALIKE_MAX:
         warnings.append(
             f"ACCESS_TOKEN_EXPIRE={access_minutes} is read as minutes (the previous backend read it "
             "as days): access tokens live "
             f"{access_minutes} minute(s); see docs/migrating.md, 'Token lifetime'"
         )
-    self_roles = _list(environ, "SELF_REGISTRATION_ROLES", ["student"])
-    unknown = sorted(set(self_roles) - set(ROLES))
-    if unknown:
-        raise ConfigurationError(f"SELF_REGISTRATION_ROLES names unknown roles: {unknown}")
-    url = database_url(environ, instance_path)
-    redis_timeout = _float(environ, "REDIS_TIMEOUT_SECONDS", 0.5, maximum=30)
-    legacy_rounds = _int(environ, "LEGACY_BCRYPT_ROUNDS", 12)
-    if legacy_rounds != 0 and not 4 <= legacy_rounds <= 31:
-        raise ConfigurationError(f"LEGACY_BCRYPT_ROUNDS must be 0 or 4 to 31, got {legacy_rounds}")
-    session_cap = _int(environ, "SESSION_MAX_PER_USER", 10)
-    if session_cap < 1:
-        raise ConfigurationError(f"SESSION_MAX_PER_USER must be 1 or more, got {session_cap}")
-
     return {
-        "APP_ENV": env_name,
-        "SECRET_KEY": key,
-        # False when development made the key up (instance/secret_key): `flask users` refuses to
-        # act with it on a database other than SQLite (cli/target.py).
-        "SECRET_KEY_FROM_ENVIRONMENT": _env(environ, "SECRET_KEY") is not None,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, environ),
-        "DATABASE_SETTINGS": database_settings(environ),
-        "MAX_CONTENT_LENGTH": _int(environ, "MAX_CONTENT_LENGTH", 64 * 1024),
-        "REDIS_URL": _env(environ, "REDIS_URL"),
-        "REDIS_TIMEOUT_SECONDS": redis_timeout,
-        # Tokens (flask-jwt-extended)
-        "JWT_SECRET_KEY": key,
         "JWT_ALGORITHM": algorithm,
-        "JWT_DECODE_ALGORITHMS": [algorithm],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=access_minutes),
-        **signing_settings(environ, env_name, instance_path, algorithm),
-        # Said once at start-up, after logging is set up (create_app).
-        "CONFIG_WARNINGS": warnings,
-        "JWT_TOKEN_LOCATION": ["headers"],
-        "JWT_ERROR_MESSAGE_KEY": "detail",
-        "JWT_DECODE_LEEWAY": _int(environ, "JWT_LEEWAY_SECONDS", 0),
-        "JWT_COOKIE_CSRF_PROTECT": False,  # tokens travel in headers only
+        "JWT_DECODE_LEEWAY": env.whole("JWT_LEEWAY_SECONDS", 0, 0, 300, " seconds"),
         # Sessions: refresh tokens rotate; a retried refresh within the grace window gets the
         # same answer again instead of ending the session.
-        "REFRESH_TOKEN_EXPIRES": timedelta(days=_int(environ, "REFRESH_TOKEN_EXPIRE_DAYS", 30)),
-        "SESSION_MAX_AGE": timedelta(days=_int(environ, "SESSION_MAX_DAYS", 90)),
-        "REFRESH_REUSE_GRACE": timedelta(seconds=_int(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)),
-        # Live sessions one user may hold; a login beyond it ends the user's oldest.
-        "SESSION_MAX_PER_USER": session_cap,
-        # Accounts
-        "SELF_REGISTRATION_ROLES": self_roles,
-        "PASSWORD_HASH_METHOD": password_hash_method(environ),
-        "PASSWORD_MIN_SCORE": _int(environ, "PASSWORD_MIN_SCORE", 2),
-        # The cost of the previous backend's bcrypt hashes, which every failed check also spends
-        # so that those accounts cannot be told apart (0: none of them is left).
-        "LEGACY_BCRYPT_ROUNDS": legacy_rounds,
-        # Login under attack: per-account lockout (Keycloak's model)...
-        "LOCKOUT_THRESHOLD": _int(environ, "LOCKOUT_THRESHOLD", 5),
-        "LOCKOUT_BASE_SECONDS": _int(environ, "LOCKOUT_BASE_SECONDS", 30),
-        "LOCKOUT_MAX_SECONDS": _int(environ, "LOCKOUT_MAX_SECONDS", 15 * 60),
-        "LOCKOUT_RESET_SECONDS": _int(environ, "LOCKOUT_RESET_SECONDS", 60 * 60),
-        # ...and per-address limits for floods (Flask-Limiter syntax), generous enough for a
-        # classroom of 40 behind one NAT address logging in at the start of class.
-        "RATELIMIT_ENABLED": _env(environ, "RATE_LIMITS_ENABLED", "true").lower() != "false",
-        "LOGIN_RATE_LIMIT": _env(environ, "LOGIN_RATE_LIMIT", "100 per minute;1000 per hour"),
-        "REGISTER_RATE_LIMIT": _env(environ, "REGISTER_RATE_LIMIT", "60 per minute;300 per hour"),
-        "REFRESH_RATE_LIMIT": _env(environ, "REFRESH_RATE_LIMIT", "120 per minute"),
-        "CHANGE_PASSWORD_RATE_LIMIT": _limit(
-            environ, "CHANGE_PASSWORD_RATE_LIMIT", "60 per minute;300 per hour"
+        "REFRESH_TOKEN_EXPIRES": timedelta(days=env.whole("REFRESH_TOKEN_EXPIRE_DAYS", 30, 1, 365, " days")),
+        "SESSION_MAX_AGE": timedelta(days=env.whole("SESSION_MAX_DAYS", 90, 1, 3650, " days")),
+        "REFRESH_REUSE_GRACE": timedelta(
+            seconds=env.whole("REFRESH_REUSE_GRACE_SECONDS", 30, 0, 300, " seconds")
         ),
-        # Failed password, policy and token checks per address (security/failure_budget.py).
-        "FAILURE_RATE_LIMIT": _limit(environ, "FAILURE_RATE_LIMIT", "20 per minute;100 per hour"),
-        "RATELIMIT_STORAGE_URI": _env(environ, "REDIS_URL", "memory://"),
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).
-        "RATELIMIT_HEADERS_ENABLED": False,
-        "RATELIMIT_KEY_PREFIX": "inventory_auth",
-        "RATELIMIT_STORAGE_OPTIONS": {
-            "socket_timeout": redis_timeout,
-            "socket_connect_timeout": redis_timeout,
-        },
-        # HTTP edge: proxies, CORS, logs, health checks
-        **http_settings(environ, env_name),
-        **mail_settings(environ, env_name),
-        **transition_settings(environ, warnings),
-        **hash_bulkhead_settings(environ),
-        **import_settings(environ),
+        # Live sessions one user may hold; a login beyond it ends the user's oldest.
+        "SESSION_MAX_PER_USER": env.whole("SESSION_MAX_PER_USER", 10, 1, 1000),
+        **signing_settings(env, env_name, instance_path, algorithm),
     }
 
 
@@ -269,23 +286,17 @@ def _development_private_key(instance_path: str, algorithm: str) -> Path:
     return path
 
 
-def signing_settings(environ, env_name: str, instance_path: str, algorithm: str) -> dict:
+def signing_settings(env: Environment, env_name: str, instance_path: str, algorithm: str) -> dict:
     """The keys of the asymmetric algorithms (signing/): the first private key, from
     JWT_PRIVATE_KEY_FILE (made in `instance/` outside production), and how long other services and
     this service's workers may keep a copy of the published keys."""
-    max_age = _int(environ, "JWKS_MAX_AGE_SECONDS", 300)
-    if not 0 <= max_age <= 86400:
-        raise ConfigurationError(f"JWKS_MAX_AGE_SECONDS must be 0 to 86400, got {max_age}")
-    refresh = _int(environ, "SIGNING_KEYS_REFRESH_SECONDS", 30)
-    if not 1 <= refresh <= 3600:
-        raise ConfigurationError(f"SIGNING_KEYS_REFRESH_SECONDS must be 1 to 3600, got {refresh}")
     settings = {
         "JWT_PRIVATE_KEY_FILE": None,
         "JWT_FILE_PRIVATE_KEY": None,
-        "JWKS_MAX_AGE_SECONDS": max_age,
-        "SIGNING_KEYS_REFRESH_SECONDS": refresh,
+        "JWKS_MAX_AGE_SECONDS": env.whole("JWKS_MAX_AGE_SECONDS", 300, 0, 86400, " seconds"),
+        "SIGNING_KEYS_REFRESH_SECONDS": env.whole("SIGNING_KEYS_REFRESH_SECONDS", 30, 1, 3600, " seconds"),
     }
-    raw = _env(environ, "JWT_PRIVATE_KEY_FILE")
+    raw = env.text("JWT_PRIVATE_KEY_FILE")
     if algorithm in material.SYMMETRIC_ALGORITHMS:
         if raw is not None:
             raise ConfigurationError(
@@ -293,7 +304,7 @@ def signing_settings(environ, env_name: str, instance_path: str, algorithm: str)
                 "set ALGORITHM to EdDSA, ES256 or RS256, or unset JWT_PRIVATE_KEY_FILE"
             )
         return settings
-    if _env(environ, "LEGACY_TOKENS_UNTIL") is not None:
+    if env.given("LEGACY_TOKENS_UNTIL"):
         raise ConfigurationError(
             f"LEGACY_TOKENS_UNTIL needs ALGORITHM=HS256: the previous backend's tokens are HS256 "
             f"with SECRET_KEY, which ALGORITHM={algorithm} does not accept; unset one of them"
@@ -315,10 +326,10 @@ def signing_settings(environ, env_name: str, instance_path: str, algorithm: str)
     return settings
 
 
-def password_hash_method(environ) -> str:
+def password_hash_method(env: Environment) -> str:
     """A Werkzeug method (`pbkdf2[:hash[:iterations]]`, `scrypt[:n:r:p]`), or `bcrypt`: hashes
     the previous backend can read, for a way back (docs/migrating.md)."""
-    method = _env(environ, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000")
+    method = env.text("PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000")
     name, *params = method.split(":")
     valid = {
         "bcrypt": not params,
@@ -335,17 +346,58 @@ def password_hash_method(environ) -> str:
     return method
 
 
+def account_settings(env: Environment) -> dict:
+    """Who may register, how passwords are hashed and judged, and the lockout of an account."""
+    self_roles = env.items("SELF_REGISTRATION_ROLES", ("student",))
+    unknown = sorted(set(self_roles) - set(ROLES))
+    if unknown:
+        raise ConfigurationError(f"SELF_REGISTRATION_ROLES names unknown roles: {unknown}")
+    legacy_rounds = env.whole("LEGACY_BCRYPT_ROUNDS", BCRYPT_ROUNDS, 0, 31)
+    if legacy_rounds != 0 and legacy_rounds < 4:
+        raise ConfigurationError(f"LEGACY_BCRYPT_ROUNDS must be 0 or 4 to 31, got {legacy_rounds}")
+    base = env.whole("LOCKOUT_BASE_SECONDS", 30, 1, 86400, " seconds")
+    return {
+        "SELF_REGISTRATION_ROLES": self_roles,
+        "PASSWORD_HASH_METHOD": password_hash_method(env),
+        "PASSWORD_MIN_SCORE": env.whole("PASSWORD_MIN_SCORE", 2, 0, 4),
+        # The cost of the previous backend's bcrypt hashes, which every failed check also spends
+        # so that those accounts cannot be told apart (0: none of them is left).
+        "LEGACY_BCRYPT_ROUNDS": legacy_rounds,
+        # Login under attack: per-account lockout (Keycloak's model).
+        "LOCKOUT_THRESHOLD": env.whole("LOCKOUT_THRESHOLD", 5, 1, 1_000_000),
+        "LOCKOUT_BASE_SECONDS": base,
+        "LOCKOUT_MAX_SECONDS": env.whole("LOCKOUT_MAX_SECONDS", 15 * 60, base, 7 * 86400, " seconds"),
+        "LOCKOUT_RESET_SECONDS": env.whole("LOCKOUT_RESET_SECONDS", 60 * 60, 1, 30 * 86400, " seconds"),
+    }
+
+
+def rate_limit_settings(env: Environment) -> dict:
+    """Per-address limits for floods (the limits library's syntax), generous enough for a
+    classroom of 40 behind one NAT address logging in at the start of class."""
+    return {
+        "RATELIMIT_ENABLED": env.flag("RATE_LIMITS_ENABLED", True),
+        "LOGIN_RATE_LIMIT": env.limit("LOGIN_RATE_LIMIT", "100 per minute;1000 per hour"),
+        "REGISTER_RATE_LIMIT": env.limit("REGISTER_RATE_LIMIT", "60 per minute;300 per hour"),
+        "REFRESH_RATE_LIMIT": env.limit("REFRESH_RATE_LIMIT", "120 per minute"),
+        "CHANGE_PASSWORD_RATE_LIMIT": env.limit("CHANGE_PASSWORD_RATE_LIMIT", "60 per minute;300 per hour"),
+        # Failed password, policy and token checks per address (security/failure_budget.py).
+        "FAILURE_RATE_LIMIT": env.limit("FAILURE_RATE_LIMIT", "20 per minute;100 per hour"),
+        "PASSWORD_RESET_CONFIRM_RATE_LIMIT": env.limit(
+            "PASSWORD_RESET_CONFIRM_RATE_LIMIT", "30 per minute;200 per hour"
+        ),
+        "PASSWORD_RESET_RATE_LIMIT": env.limit("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "PASSWORD_RESET_ACCOUNT_LIMIT": env.limit("PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
+    }
+
+
 def transition_settings(environ, warnings: list, now: datetime | None = None) -> dict:
     """Settings for the days around a move from, or back to, the previous backend
     (docs/migrating.md): its tokens, and hashes it can read."""
-    rounds = _int(environ, "PASSWORD_BCRYPT_ROUNDS", 12)
-    if not 4 <= rounds <= 31:
-        raise ConfigurationError(f"PASSWORD_BCRYPT_ROUNDS must be 4 to 31, got {rounds}")
-    days = _int(environ, "LEGACY_TOKEN_DAYS", 30)
-    if not 1 <= days <= 365:
-        raise ConfigurationError(f"LEGACY_TOKEN_DAYS must be 1 to 365, got {days}")
+    env = _reader(environ)
+    rounds = env.whole("PASSWORD_BCRYPT_ROUNDS", BCRYPT_ROUNDS, 4, 31)
+    days = env.whole("LEGACY_TOKEN_DAYS", 30, 1, 365, " days")
     until = None
-    raw = _env(environ, "LEGACY_TOKENS_UNTIL")
+    raw = env.text("LEGACY_TOKENS_UNTIL")
     if raw is not None:
         try:
             until = datetime.fromisoformat(raw)
@@ -381,126 +433,86 @@ def transition_settings(environ, warnings: list, now: datetime | None = None) ->
     }
 
 
-def import_settings(environ) -> dict:
+def import_settings(env: Environment) -> dict:
     """Bounds of a roster import (enrolment/): rows, the request body of that route alone, and
     what an .xlsx may unpack to."""
-    rows = _int(environ, "IMPORT_MAX_ROWS", 5000)
-    if not 1 <= rows <= 100_000:
-        raise ConfigurationError(f"IMPORT_MAX_ROWS must be 1 to 100000, got {rows}")
-    body = _int(environ, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
-    if not 1024 <= body <= 100 * 1024 * 1024:
-        raise ConfigurationError(f"IMPORT_MAX_BYTES must be 1024 to 104857600 bytes, got {body}")
-    unzipped = _int(environ, "IMPORT_MAX_UNZIPPED_BYTES", 20 * 1024 * 1024)
-    if not 1024 <= unzipped <= 1024 * 1024 * 1024:
-        raise ConfigurationError(
-            f"IMPORT_MAX_UNZIPPED_BYTES must be 1024 to 1073741824 bytes, got {unzipped}"
-        )
     return {
-        "IMPORT_MAX_ROWS": rows,
-        "IMPORT_MAX_BYTES": body,
-        "IMPORT_MAX_UNZIPPED_BYTES": unzipped,
+        "IMPORT_MAX_ROWS": env.whole("IMPORT_MAX_ROWS", 5000, 1, 100_000),
+        "IMPORT_MAX_BYTES": env.whole("IMPORT_MAX_BYTES", 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, " bytes"),
+        "IMPORT_MAX_UNZIPPED_BYTES": env.whole(
+            "IMPORT_MAX_UNZIPPED_BYTES", 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024, " bytes"
+        ),
     }
 
 
-FREE_THREADS = 8
-DEFAULT_THREADS = 64  # gunicorn.conf.py's default for GUNICORN_THREADS
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def hash_bulkhead_settings(environ) -> dict:
-    """How many password hashes each worker runs at once, and how long and how many it queues
-    (security/hash_bulkhead.py)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    # However full the queue, FREE_THREADS of each worker's threads never wait for a hash: they
-    # serve readiness, /me and refresh during a surge (gunicorn.conf.py reads the same setting).
-    threads = _int(environ, "GUNICORN_THREADS", DEFAULT_THREADS)
+def server_settings(env: Environment) -> dict:
+    """What gunicorn.conf.py reads: where to listen, processes, threads, timeouts, logs. The
+    hashing bulkhead (security/hash_bulkhead.py) is sized from the same thread count."""
+    threads = env.whole("GUNICORN_THREADS", DEFAULT_THREADS, 1, 1024)
+    port = env.whole("PORT", env.whole("APP_PORT", DEVELOPMENT_PORT, 0, 65535), 0, 65535)
+    reuse_port = env.text("GUNICORN_REUSE_PORT", "auto").lower()
+    if reuse_port != "auto":
+        reuse_port = env.flag("GUNICORN_REUSE_PORT", False)
     free = max(1, threads - FREE_THREADS)
-    running = _int(environ, "PASSWORD_HASH_CONCURRENCY", min(cores, free))
-    queue = _int(environ, "PASSWORD_HASH_QUEUE", max(0, free - running))
-    if running < 0 or queue < 0:
-        raise ConfigurationError("PASSWORD_HASH_CONCURRENCY and PASSWORD_HASH_QUEUE must be 0 or more")
+    running = env.whole("PASSWORD_HASH_CONCURRENCY", min(_cores(), free), 0, 1024)
     return {
+        "BIND_HOST": env.text("BIND_HOST", "127.0.0.1"),
+        "PORT": port,
+        "WEB_CONCURRENCY": env.whole("WEB_CONCURRENCY", os.cpu_count() or 1, 1, 1024),
+        "GUNICORN_THREADS": threads,
+        # "auto" (a socket per worker only where the kernel hands on queued connections), or a flag.
+        "GUNICORN_REUSE_PORT": reuse_port,
+        "GUNICORN_TIMEOUT": env.whole("GUNICORN_TIMEOUT", 30, 0, 3600, " seconds"),
+        "GUNICORN_GRACEFUL_TIMEOUT": env.whole("GUNICORN_GRACEFUL_TIMEOUT", 30, 0, 3600, " seconds"),
+        "GUNICORN_ACCESS_LOG": env.text("GUNICORN_ACCESS_LOG"),
+        "GUNICORN_CONTROL_SOCKET": env.text("GUNICORN_CONTROL_SOCKET"),
         "PASSWORD_HASH_CONCURRENCY": running,
-        "PASSWORD_HASH_QUEUE": queue,
-        "PASSWORD_HASH_WAIT_SECONDS": _float(environ, "PASSWORD_HASH_WAIT_SECONDS", 10.0, maximum=300),
+        "PASSWORD_HASH_QUEUE": env.whole(
+            "PASSWORD_HASH_QUEUE", max(0, free - running), 0, 4096
+        ),
+        "PASSWORD_HASH_WAIT_SECONDS": env.number("PASSWORD_HASH_WAIT_SECONDS", 10.0, 0, 300),
     }
 
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-def http_settings(environ, env_name: str) -> dict:
+def http_settings(env: Environment, env_name: str) -> dict:
     """What sits between the network and the views: proxies, CORS, logging, health checks."""
-    proxies = _int(environ, "TRUSTED_PROXIES", 0)
-    if proxies < 0:
-        raise ConfigurationError(f"TRUSTED_PROXIES must be 0 or more, got {proxies}")
-    origins = _list(environ, "CORS_ORIGINS", ["*"] if env_name == "development" else [])
+    origins = env.items("CORS_ORIGINS", ("*",) if env_name == "development" else ())
     if "*" in origins and len(origins) > 1:
         raise ConfigurationError("CORS_ORIGINS is either * alone or a list of origins, not both")
-    level = _env(environ, "LOG_LEVEL", "INFO").upper()
-    if level not in LOG_LEVELS:
-        raise ConfigurationError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-    readiness_timeout = _float(environ, "READINESS_TIMEOUT_SECONDS", 1.0, maximum=30)
     return {
-        "TRUSTED_PROXIES": proxies,
+        "TRUSTED_PROXIES": env.whole("TRUSTED_PROXIES", 0, 0, 10),
         "CORS_ORIGINS": origins,
-        "LOG_LEVEL": level,
-        "READINESS_TIMEOUT_SECONDS": readiness_timeout,
+        "LOG_LEVEL": env.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+        "READINESS_TIMEOUT_SECONDS": env.number("READINESS_TIMEOUT_SECONDS", 1.0, 0, 30),
+        "MAX_CONTENT_LENGTH": env.whole("MAX_CONTENT_LENGTH", 64 * 1024, 1024, 16 * 1024 * 1024, " bytes"),
     }
 
 
-RESET_PAGE = "/restablecer-contrasena"
-ACTIVATION_PAGE = "/activar-cuenta"
-PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/pages
-DEVELOPMENT_PORT = 8001
-DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
-
-
-def _bool(environ, name, default: bool) -> bool:
-    raw = _env(environ, name)
-    if raw is None:
-        return default
-    value = raw.lower()
-    if value in ("true", "1", "yes", "on"):
-        return True
-    if value in ("false", "0", "no", "off"):
-        return False
-    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
-
-
-def _limit(environ, name, default: str) -> str:
-    value = _env(environ, name, default)
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ConfigurationError(
-            f"{name} must be limits like '5 per minute;20 per hour', got {value!r}"
-        ) from None
-    return value
-
-
-def mail_settings(environ, env_name: str) -> dict:
-    """Outgoing mail (password reset links): the SMTP server, the link, and its limits.
+def mail_settings(env: Environment, env_name: str) -> dict:
+    """Outgoing mail (password reset links, invitations): the SMTP server, the links, their limits.
 
     With no MAIL_SERVER nothing is sent: development and testing write the message to the log
     instead, production logs an error at start-up and for every message it cannot send.
     """
-    server = _env(environ, "MAIL_SERVER")
-    use_tls = _bool(environ, "MAIL_USE_TLS", False)
-    use_ssl = _bool(environ, "MAIL_USE_SSL", False)
+    server = env.text("MAIL_SERVER")
+    use_tls = env.flag("MAIL_USE_TLS", False)
+    use_ssl = env.flag("MAIL_USE_SSL", False)
     if use_tls and use_ssl:
         raise ConfigurationError(
             "MAIL_USE_TLS (STARTTLS, usually port 587) and MAIL_USE_SSL (TLS from the first byte, "
             "usually port 465) exclude each other: set one of them"
         )
-    port = _int(environ, "MAIL_PORT", 465 if use_ssl else 587 if use_tls else 25)
-    if not 0 < port < 65536:
-        raise ConfigurationError(f"MAIL_PORT must be a TCP port (1-65535), got {port}")
-    username = _env(environ, "MAIL_USERNAME")
-    password = _env(environ, "MAIL_PASSWORD")
+    port = env.whole("MAIL_PORT", 465 if use_ssl else 587 if use_tls else 25, 1, 65535)
+    username = env.text("MAIL_USERNAME")
+    password = env.text("MAIL_PASSWORD")
     if (username is None) != (password is None):
         raise ConfigurationError("MAIL_USERNAME and MAIL_PASSWORD are set together or not at all")
     production_mail = env_name == "production" and server is not None
-    sender = _env(environ, "MAIL_DEFAULT_SENDER")
+    sender = env.text("MAIL_DEFAULT_SENDER")
     if sender is None:
         if production_mail:
             raise ConfigurationError(
@@ -510,25 +522,6 @@ def mail_settings(environ, env_name: str) -> dict:
         sender = DEVELOPMENT_SENDER
     if "@" not in parseaddr(sender)[1]:
         raise ConfigurationError(f"MAIL_DEFAULT_SENDER must be an email address, got {sender!r}")
-    try:
-        timeout = float(_env(environ, "MAIL_TIMEOUT_SECONDS", "10"))
-    except ValueError:
-        raise ConfigurationError("MAIL_TIMEOUT_SECONDS must be a number of seconds") from None
-    if not 0 < timeout <= 60:
-        raise ConfigurationError("MAIL_TIMEOUT_SECONDS must be more than 0 and at most 60")
-    links = link_settings(environ, env_name, production_mail)
-    expire = _int(environ, "PASSWORD_RESET_EXPIRE", 30)
-    if not 1 <= expire <= 24 * 60:
-        raise ConfigurationError("PASSWORD_RESET_EXPIRE must be 1 to 1440 minutes")
-    outbox_size = _int(environ, "MAIL_OUTBOX_SIZE", 10_000)
-    if not 1 <= outbox_size <= 100_000:
-        raise ConfigurationError("MAIL_OUTBOX_SIZE must be 1 to 100000 messages")
-    try:
-        drain = float(_env(environ, "MAIL_SHUTDOWN_SECONDS", "5"))
-    except ValueError:
-        raise ConfigurationError("MAIL_SHUTDOWN_SECONDS must be a number of seconds") from None
-    if not 0 <= drain <= 60:
-        raise ConfigurationError("MAIL_SHUTDOWN_SECONDS must be 0 to 60 seconds")
     return {
         "MAIL_SERVER": server,
         "MAIL_PORT": port,
@@ -537,25 +530,17 @@ def mail_settings(environ, env_name: str) -> dict:
         "MAIL_USE_TLS": use_tls,
         "MAIL_USE_SSL": use_ssl,
         "MAIL_DEFAULT_SENDER": sender,
-        "MAIL_TIMEOUT_SECONDS": timeout,
-        "MAIL_TIMEOUT": timeout,  # the same, under the name Flask-Mailman reads
-        "MAIL_OUTBOX_SIZE": outbox_size,
+        "MAIL_TIMEOUT_SECONDS": env.number("MAIL_TIMEOUT_SECONDS", 10.0, 0, 60),
+        "MAIL_OUTBOX_SIZE": env.whole("MAIL_OUTBOX_SIZE", 10_000, 1, 100_000, " messages"),
         # Messages handed to the SMTP server per second, at most (relays enforce quotas).
-        "MAIL_SEND_RATE": _float(environ, "MAIL_SEND_RATE", 5.0, maximum=1000),
-        "MAIL_SHUTDOWN_SECONDS": drain,
-        **links,
-        "PASSWORD_RESET_EXPIRE": expire,
-        "PASSWORD_RESET_RATE_LIMIT": _limit(
-            environ, "PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"
-        ),
-        "PASSWORD_RESET_ACCOUNT_LIMIT": _limit(environ, "PASSWORD_RESET_ACCOUNT_LIMIT", "3 per hour"),
-        "PASSWORD_RESET_CONFIRM_RATE_LIMIT": _limit(
-            environ, "PASSWORD_RESET_CONFIRM_RATE_LIMIT", "30 per minute;200 per hour"
-        ),
+        "MAIL_SEND_RATE": env.number("MAIL_SEND_RATE", 5.0, 0, 1000),
+        "MAIL_SHUTDOWN_SECONDS": env.number("MAIL_SHUTDOWN_SECONDS", 5.0, 0, 60, low_included=True),
+        "PASSWORD_RESET_EXPIRE": env.whole("PASSWORD_RESET_EXPIRE", 30, 1, 24 * 60, " minutes"),
+        **link_settings(env, env_name, production_mail),
     }
 
 
-def development_port(environ) -> int:
+def development_port(env: Environment) -> int:
     """The port a development server listens on: the `--port` given to the `flask run` that is
     loading the app (click's context of that command, in the reloader's child too), else what
     gunicorn binds (`PORT`, then `APP_PORT`), else 8001. Never a request's `Host`."""
@@ -566,17 +551,17 @@ def development_port(environ) -> int:
         if context.info_name == "run" and context.params.get("port"):
             return int(context.params["port"])
         context = context.parent
-    return _int(environ, "PORT", _int(environ, "APP_PORT", DEVELOPMENT_PORT))
+    return env.whole("PORT", env.whole("APP_PORT", DEVELOPMENT_PORT, 0, 65535), 0, 65535)
 
 
-def public_url(environ, env_name: str) -> str | None:
+def public_url(env: Environment, env_name: str) -> str | None:
     """`PUBLIC_URL`, the address people reach the service at (`https://auth.example`, no trailing
     slash); outside production, when unset, the development server's own address."""
-    raw = _env(environ, "PUBLIC_URL")
+    raw = env.text("PUBLIC_URL")
     if raw is None:
         if env_name == "production":
             return None
-        return f"http://127.0.0.1:{development_port(environ)}"
+        return f"http://127.0.0.1:{development_port(env)}"
     parts = urlsplit(raw)
     if (
         parts.scheme not in ("http", "https")
@@ -602,13 +587,13 @@ def _link_template(name: str, url: str) -> str:
     return url
 
 
-def link_settings(environ, env_name: str, production_mail: bool) -> dict:
+def link_settings(env: Environment, env_name: str, production_mail: bool) -> dict:
     """The links mails carry: built from PUBLIC_URL (`{PUBLIC_URL}/restablecer-contrasena?token=…`,
     `{PUBLIC_URL}/activar-cuenta?token=…`) unless PASSWORD_RESET_URL names another reset page.
     None where production has neither: nothing invents a link there (the mail and `flask users`
     refuse instead), and with MAIL_SERVER set the service refuses to start."""
-    base = public_url(environ, env_name)
-    reset_url = _env(environ, "PASSWORD_RESET_URL")
+    base = public_url(env, env_name)
+    reset_url = env.text("PASSWORD_RESET_URL")
     if reset_url is not None:
         reset_url = _link_template("PASSWORD_RESET_URL", reset_url)
     elif base is not None:
@@ -619,9 +604,7 @@ def link_settings(environ, env_name: str, production_mail: bool) -> dict:
             "https://auth.inventario.example) or PASSWORD_RESET_URL must be set when MAIL_SERVER "
             "is: mails carry links built from it"
         )
-    hours = _int(environ, "INVITATION_EXPIRE_HOURS", 168)
-    if not 1 <= hours <= 720:
-        raise ConfigurationError(f"INVITATION_EXPIRE_HOURS must be 1 to 720 hours, got {hours}")
+    hours = env.whole("INVITATION_EXPIRE_HOURS", 168, 1, 720, " hours")
     return {
         "PUBLIC_URL": base,
         "PASSWORD_RESET_URL": reset_url,
@@ -630,22 +613,166 @@ def link_settings(environ, env_name: str, production_mail: bool) -> dict:
     }
 
 
-def engine_options(url: str, environ) -> dict:
-    if url.startswith("sqlite"):
-        return {}
-    return {
-        # No `SELECT 1` before every checkout (a round trip per request): a connection the server
-        # dropped fails its request with 503 and SQLAlchemy then replaces the whole pool.
-        "pool_pre_ping": _env(environ, "DATABASE_POOL_PRE_PING", "false").lower() == "true",
-        # One kept connection per gunicorn thread (16), each thread holding at most one at a time:
-        # no request waits for a connection, and none is opened and closed per request, as
-        # overflow connections are (docs/benchmarks.md, "Worker layout").
-        "pool_size": _int(environ, "DATABASE_POOL_SIZE", 16),
-        "max_overflow": _int(environ, "DATABASE_MAX_OVERFLOW", 4),
-        "pool_timeout": _int(environ, "DATABASE_POOL_TIMEOUT", 2),
-        "pool_recycle": 1800,
-        "connect_args": {
-            "connect_timeout": _int(environ, "DATABASE_CONNECT_TIMEOUT", 2),
-            "application_name": "inventory_auth",
-        },
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service, read and validated once (`load_settings`). Field names are the
+    `app.config` keys they were known by; README's table maps them to the environment."""
+
+    APP_ENV: str
+    SECRET_KEY: str
+    # False when development made the key up (instance/secret_key): `flask users` refuses to act
+    # with it on a database other than SQLite (cli/target.py).
+    SECRET_KEY_FROM_ENVIRONMENT: bool
+    SQLALCHEMY_DATABASE_URI: str
+    SQLALCHEMY_ENGINE_OPTIONS: dict
+    DATABASE_SETTINGS: str
+    REDIS_URL: str | None
+    REDIS_TIMEOUT_SECONDS: float
+    # Said once at start-up, after logging is set up (create_app).
+    CONFIG_WARNINGS: tuple[str, ...]
+    # Tokens and sessions
+    JWT_ALGORITHM: str
+    JWT_ACCESS_TOKEN_EXPIRES: timedelta
+    JWT_DECODE_LEEWAY: int
+    REFRESH_TOKEN_EXPIRES: timedelta
+    SESSION_MAX_AGE: timedelta
+    REFRESH_REUSE_GRACE: timedelta
+    SESSION_MAX_PER_USER: int
+    JWT_PRIVATE_KEY_FILE: str | None
+    JWT_FILE_PRIVATE_KEY: object
+    JWKS_MAX_AGE_SECONDS: int
+    SIGNING_KEYS_REFRESH_SECONDS: int
+    # Accounts, passwords, lockout
+    SELF_REGISTRATION_ROLES: tuple[str, ...]
+    PASSWORD_HASH_METHOD: str
+    PASSWORD_MIN_SCORE: int
+    LEGACY_BCRYPT_ROUNDS: int
+    LOCKOUT_THRESHOLD: int
+    LOCKOUT_BASE_SECONDS: int
+    LOCKOUT_MAX_SECONDS: int
+    LOCKOUT_RESET_SECONDS: int
+    # Rate limits (RATE_LIMITS_ENABLED in the environment)
+    RATELIMIT_ENABLED: bool
+    LOGIN_RATE_LIMIT: str
+    REGISTER_RATE_LIMIT: str
+    REFRESH_RATE_LIMIT: str
+    CHANGE_PASSWORD_RATE_LIMIT: str
+    FAILURE_RATE_LIMIT: str
+    PASSWORD_RESET_CONFIRM_RATE_LIMIT: str
+    PASSWORD_RESET_RATE_LIMIT: str
+    PASSWORD_RESET_ACCOUNT_LIMIT: str
+    # The previous backend (docs/migrating.md)
+    PASSWORD_BCRYPT_ROUNDS: int
+    LEGACY_TOKENS_UNTIL: datetime | None
+    LEGACY_TOKEN_LIFETIME: timedelta
+    # Roster imports
+    IMPORT_MAX_ROWS: int
+    IMPORT_MAX_BYTES: int
+    IMPORT_MAX_UNZIPPED_BYTES: int
+    # The server (gunicorn.conf.py) and the hashing bulkhead sized from its threads
+    BIND_HOST: str
+    PORT: int
+    WEB_CONCURRENCY: int
+    GUNICORN_THREADS: int
+    GUNICORN_REUSE_PORT: str | bool
+    GUNICORN_TIMEOUT: int
+    GUNICORN_GRACEFUL_TIMEOUT: int
+    GUNICORN_ACCESS_LOG: str | None
+    GUNICORN_CONTROL_SOCKET: str | None
+    PASSWORD_HASH_CONCURRENCY: int
+    PASSWORD_HASH_QUEUE: int
+    PASSWORD_HASH_WAIT_SECONDS: float
+    # HTTP edge
+    TRUSTED_PROXIES: int
+    CORS_ORIGINS: tuple[str, ...]
+    LOG_LEVEL: str
+    READINESS_TIMEOUT_SECONDS: float
+    MAX_CONTENT_LENGTH: int
+    # Mail and the links it carries
+    MAIL_SERVER: str | None
+    MAIL_PORT: int
+    MAIL_USERNAME: str | None
+    MAIL_PASSWORD: str | None
+    MAIL_USE_TLS: bool
+    MAIL_USE_SSL: bool
+    MAIL_DEFAULT_SENDER: str
+    MAIL_TIMEOUT_SECONDS: float
+    MAIL_OUTBOX_SIZE: int
+    MAIL_SEND_RATE: float
+    MAIL_SHUTDOWN_SECONDS: float
+    PASSWORD_RESET_EXPIRE: int
+    PUBLIC_URL: str | None
+    PASSWORD_RESET_URL: str | None
+    INVITATION_URL: str | None
+    INVITATION_EXPIRE_HOURS: int
+
+    def flask_config(self) -> dict:
+        """The `app.config` mapping: every setting under its name, plus the keys Flask,
+        flask-jwt-extended and Flask-Limiter read, derived here and nowhere else."""
+        config = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        config.update({
+            "JWT_SECRET_KEY": self.SECRET_KEY,
+            "JWT_DECODE_ALGORITHMS": [self.JWT_ALGORITHM],
+            "JWT_TOKEN_LOCATION": ["headers"],
+            "JWT_ERROR_MESSAGE_KEY": "detail",
+            "JWT_COOKIE_CSRF_PROTECT": False,  # tokens travel in headers only
+            "MAIL_TIMEOUT": self.MAIL_TIMEOUT_SECONDS,  # the name Flask-Mailman reads
+            "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            # No X-RateLimit-* headers on every response; a 429 carries Retry-After (errors.py).
+            "RATELIMIT_HEADERS_ENABLED": False,
+            "RATELIMIT_KEY_PREFIX": "inventory_auth",
+            "RATELIMIT_STORAGE_OPTIONS": {
+                "socket_timeout": self.REDIS_TIMEOUT_SECONDS,
+                "socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS,
+            },
+        })
+        return config
+
+    def replace(self, **changes) -> Settings:
+        """A copy with some settings changed (tests; the value is taken as given)."""
+        return dataclasses.replace(self, **changes)
+
+
+FIELDS = frozenset(field.name for field in dataclasses.fields(Settings))
+
+
+def load_settings(instance_path: str, environ=None) -> Settings:
+    """Read the environment (the process's and `.env`, unless `environ` is given) into Settings,
+    or raise ConfigurationError naming the first bad setting."""
+    if environ is None:
+        load_dotenv(override=False)
+        environ = os.environ
+    env = _reader(environ)
+    env_name = env.choice("APP_ENV", "production", ("production", "development", "testing"))
+    warnings: list[str] = []
+    url = database_url(env, instance_path)
+    values = {
+        "APP_ENV": env_name,
+        "SECRET_KEY": secret_key(env, env_name, instance_path),
+        "SECRET_KEY_FROM_ENVIRONMENT": env.given("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, env),
+        "DATABASE_SETTINGS": database_settings(env),
+        "REDIS_URL": env.text("REDIS_URL"),
+        "REDIS_TIMEOUT_SECONDS": env.number("REDIS_TIMEOUT_SECONDS", 0.5, 0, 30),
+        **token_settings(env, env_name, instance_path, warnings),
+        **account_settings(env),
+        **rate_limit_settings(env),
+        **transition_settings(env, warnings),
+        **import_settings(env),
+        **server_settings(env),
+        **http_settings(env, env_name),
+        **mail_settings(env, env_name),
     }
+    return Settings(CONFIG_WARNINGS=tuple(warnings), **values)
+
+
+def load_config(instance_path: str, environ=None) -> dict:
+    """The settings as the `app.config` mapping (Settings.flask_config)."""
+    return load_settings(instance_path, environ).flask_config()
+
+
+def settings(app=None) -> Settings:
+    """The settings of `app`, else of the current application."""
+    return (app if app is not None else current_app).extensions["settings"]

@@ -39,10 +39,6 @@ class RoleNotSelfService(DomainError):
         self.role = role
 
 
-class PermissionDenied(DomainError):
-    """The caller's role may not do this."""
-
-
 class LastAdminGeneral(DomainError):
     """The change would leave no active admin_general (deactivation or another role)."""
 
@@ -141,10 +137,6 @@ class UnknownServiceClient(DomainError):
 
 class ServiceAuthenticationFailed(DomainError):
     """A call to introspection without a valid service credential."""
-
-
-class DependencyUnavailable(DomainError):
-    """A store the answer depends on (the database, Redis) cannot be reached: try again later."""
 
 
 class HashingBusy(DomainError):

@@ -11,14 +11,16 @@ from __future__ import annotations
 import redis
 from flask import Flask, current_app
 
+from .config import settings
+
 EXTENSION_KEY = "inventory_auth.redis"
 
 
 def init_app(app: Flask) -> None:
-    url = app.config.get("REDIS_URL")
+    url = settings(app).REDIS_URL
     client = None
     if url:
-        timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+        timeout = settings(app).REDIS_TIMEOUT_SECONDS
         client = redis.Redis.from_url(
             url,
             socket_timeout=timeout,

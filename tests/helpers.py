@@ -87,6 +87,11 @@ def base_environ(database_url: str, **overrides) -> dict:
     return environ
 
 
+def change_settings(app, **changes) -> None:
+    """Change some of a built app's settings (they are frozen: the app gets a changed copy)."""
+    app.extensions["settings"] = app.extensions["settings"].replace(**changes)
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -4,6 +4,7 @@ import json
 import re
 import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from inventory_auth.audit import actions
 from inventory_auth.extensions import db
 from inventory_auth.models import AuthSession, LoginFailure, User
 
-from helpers import PASSWORD, audit_rows, bearer
+from helpers import PASSWORD, audit_rows, bearer, change_settings
 
 
 def broken(monkeypatch):
@@ -114,7 +115,7 @@ def test_refresh_token_reuse_is_recorded(app, client, accounts):
     client.post("/api/auth/refresh", json={"refresh_token": first})
     client.post("/api/auth/refresh", json={"refresh_token": first})  # within grace: same answer
     assert audit_rows(app, "refresh_token_reuse") == []
-    app.config["REFRESH_REUSE_GRACE"] = app.config["REFRESH_REUSE_GRACE"] * 0
+    change_settings(app, REFRESH_REUSE_GRACE=timedelta(0))
     assert client.post("/api/auth/refresh", json={"refresh_token": first}).status_code == 401
     [reuse] = audit_rows(app, "refresh_token_reuse")
     assert str(reuse.entity_id) == user["id"]

@@ -1,6 +1,13 @@
 """`flask users ...` as an administrator meets it."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from helpers import PASSWORD, bearer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ADMIN = "rectora@sena.edu.co"
 
@@ -124,3 +131,28 @@ def test_deactivate_and_activate(runner, client, create_user, accounts):
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
     assert runner.invoke(args=["users", "activate", user["email"]]).exit_code == 0
     assert accounts.login(user["email"])["user"]["is_active"] is True
+
+
+def test_field_errors_are_said_in_english_with_the_value(runner):
+    result = create(runner, "no-es-correo")
+    assert result.exit_code == 1
+    [line] = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert line == ("Error: email must be an email address of at most 255 characters, in one alphabet, "
+                    "got 'no-es-correo'")
+    short = create(runner, "corto@sena.edu.co", "student", "abc")
+    assert "password must be 8 to 128 characters" in short.output and "abc" not in short.output
+
+
+def test_a_piped_password_without_password_stdin_says_what_to_use(tmp_path):
+    """A pipe is not a terminal: getpass cannot hide the input and the prompt ran out of lines."""
+    environ = {**os.environ, "APP_ENV": "development", "SECRET_KEY": "k" * 40,
+               "DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "users", "create", "x@sena.edu.co",
+         "--first-name", "X", "--last-name", "Y"],
+        cwd=ROOT, env=environ, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Error: standard input is not a terminal: to pass the password through a pipe, use " \
+           "--password-stdin" in result.stderr
+    assert "GetPassWarning" not in result.stderr and "Aborted!" not in result.stderr

@@ -1,5 +1,6 @@
 """Configuration from the environment."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -9,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from inventory_auth import create_app
-from inventory_auth.config import ConfigurationError, load_config, normalize_database_url
+from inventory_auth.config import (
+    FREE_THREADS,
+    ConfigurationError,
+    load_config,
+    load_settings,
+    normalize_database_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,3 +129,84 @@ def test_create_app_takes_config_overrides(tmp_path):
                      environ={"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
                               "SECRET_KEY": "s" * 40})
     assert app.config["MAX_CONTENT_LENGTH"] == 1234
+
+
+def settings_of(tmp_path, **environ):
+    return load_settings(str(tmp_path), {"APP_ENV": "development", **environ})
+
+
+@pytest.mark.parametrize("word, enabled", [("true", True), ("1", True), ("Yes", True), ("ON", True),
+                                           ("false", False), ("0", False), ("no", False), ("Off", False),
+                                           ("", True)])
+def test_one_rule_for_true_and_false(tmp_path, word, enabled):
+    settings = settings_of(tmp_path, RATE_LIMITS_ENABLED=word, MAIL_USE_TLS=word,
+                           DATABASE_POOL_PRE_PING=word, DATABASE_URL="postgresql://u@h/d")
+    assert settings.RATELIMIT_ENABLED is enabled
+    assert settings.MAIL_USE_TLS is (enabled and word != "")
+    assert settings.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is (enabled and word != "")
+
+
+@pytest.mark.parametrize("name", ["RATE_LIMITS_ENABLED", "MAIL_USE_SSL", "DATABASE_POOL_PRE_PING",
+                                  "GUNICORN_REUSE_PORT"])
+def test_a_flag_that_is_neither_true_nor_false_is_refused(tmp_path, name):
+    says = f"^{name} must be true, 1, yes, on or false, 0, no, off, got 'nope'$"
+    with pytest.raises(ConfigurationError, match=says):
+        settings_of(tmp_path, **{name: "nope"}, DATABASE_URL="postgresql://u@h/d")
+
+
+def test_rate_limits_off_reach_the_limiter(make_app, accounts):
+    """RATE_LIMITS_ENABLED=off lets more logins from one address through than LOGIN_RATE_LIMIT."""
+    app = make_app(RATE_LIMITS_ENABLED="off", LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    statuses = [client.post("/api/auth/login", json={"email": "nadie@sena.edu.co", "password": "x" * 12})
+                .status_code for _ in range(4)]
+    assert 429 not in statuses
+    limited = make_app(LOGIN_RATE_LIMIT="2 per minute").test_client()
+    statuses = [limited.post("/api/auth/login", json={"email": "nadie@sena.edu.co", "password": "x" * 12})
+                .status_code for _ in range(4)]
+    assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize("name", ["LOGIN_RATE_LIMIT", "REGISTER_RATE_LIMIT", "REFRESH_RATE_LIMIT",
+                                  "PASSWORD_RESET_RATE_LIMIT"])
+def test_every_rate_limit_is_checked_with_the_limits_parser(tmp_path, name):
+    with pytest.raises(ConfigurationError, match=f"^{name} must be limits like"):
+        settings_of(tmp_path, **{name: "100 por minuto"})
+
+
+@pytest.mark.parametrize("name, value, says", [
+    ("PASSWORD_MIN_SCORE", "5", "from 0 to 4"),
+    ("PASSWORD_MIN_SCORE", "-1", "from 0 to 4"),
+    ("LOCKOUT_THRESHOLD", "0", "from 1 to 1000000"),
+    ("LOCKOUT_BASE_SECONDS", "0", "from 1 to 86400 seconds"),
+    ("LOCKOUT_RESET_SECONDS", "una hora", "whole number"),
+    ("MAX_CONTENT_LENGTH", "10", "from 1024"),
+    ("REFRESH_TOKEN_EXPIRE_DAYS", "0", "from 1 to 365 days"),
+    ("JWT_LEEWAY_SECONDS", "-5", "from 0 to 300 seconds"),
+    ("DATABASE_POOL_SIZE", "0", "from 1"),
+    ("PORT", "70000", "from 0 to 65535"),
+    ("WEB_CONCURRENCY", "0", "from 1 to 1024"),
+    ("GUNICORN_THREADS", "0", "from 1 to 1024"),
+    ("MAIL_TIMEOUT_SECONDS", "0", "more than 0 and at most 60"),
+    ("MAIL_SHUTDOWN_SECONDS", "-1", "from 0 and at most 60"),
+    ("LOG_LEVEL", "verbose", "one of DEBUG"),
+])
+def test_every_setting_is_range_checked(tmp_path, name, value, says):
+    with pytest.raises(ConfigurationError, match=name) as raised:
+        settings_of(tmp_path, **{name: value}, DATABASE_URL="postgresql://u@h/d")
+    assert says in str(raised.value) and repr(value) in str(raised.value)
+
+
+def test_the_lockout_never_ends_before_it_starts(tmp_path):
+    with pytest.raises(ConfigurationError, match="LOCKOUT_MAX_SECONDS must be a whole number from 60"):
+        settings_of(tmp_path, LOCKOUT_BASE_SECONDS="60", LOCKOUT_MAX_SECONDS="30")
+
+
+def test_settings_are_one_frozen_object_read_by_attribute(make_app):
+    app = make_app(LOCKOUT_THRESHOLD="7", GUNICORN_THREADS="10")
+    settings = app.extensions["settings"]
+    assert settings.LOCKOUT_THRESHOLD == 7 and app.config["LOCKOUT_THRESHOLD"] == 7
+    # The hashing bulkhead is sized from the same thread count gunicorn.conf.py uses.
+    assert settings.PASSWORD_HASH_CONCURRENCY + settings.PASSWORD_HASH_QUEUE <= 10 - FREE_THREADS
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.LOCKOUT_THRESHOLD = 1

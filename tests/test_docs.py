@@ -6,9 +6,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
-# How the code reads a setting: config.py's helpers, or os.environ.get in gunicorn.conf.py.
+# How the code reads a setting: config.py's parsers (env.whole, env.flag...), or os.environ.get
+# (the tests' own settings).
 SETTING_READ = re.compile(
-    r"""(?:_env|_int|_list|_bool|_limit)\(\s*environ,\s*"([A-Z0-9_]+)"|environ\.get\(\s*["']([A-Z0-9_]+)["']"""
+    r"""\benv\.(?:text|given|whole|number|flag|choice|limit|items)\(\s*"([A-Z0-9_]+)"|"""
+    r"""environ\.get\(\s*["']([A-Z0-9_]+)["']"""
 )
 
 

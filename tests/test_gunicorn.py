@@ -139,6 +139,10 @@ MISCONFIGURATIONS = {
     "a MySQL DATABASE_URL": ({"DATABASE_URL": "mysql://inv:clave-secreta@127.0.0.1/x"}, "DATABASE_URL"),
     "a negative TRUSTED_PROXIES": ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
     "a word for GUNICORN_THREADS": ({"GUNICORN_THREADS": "dieciseis"}, "GUNICORN_THREADS"),
+    "no workers": ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be a whole number from 1"),
+    "a word for GUNICORN_TIMEOUT": ({"GUNICORN_TIMEOUT": "treinta"}, "GUNICORN_TIMEOUT"),
+    "an unknown GUNICORN_REUSE_PORT": ({"GUNICORN_REUSE_PORT": "maybe"}, "GUNICORN_REUSE_PORT"),
+    "a word for RATE_LIMITS_ENABLED": ({"RATE_LIMITS_ENABLED": "nope"}, "RATE_LIMITS_ENABLED"),
     "EdDSA without a key": ({"ALGORITHM": "EdDSA"}, "JWT_PRIVATE_KEY_FILE must name"),
     "an unreadable key": (
         {"ALGORITHM": "RS256", "JWT_PRIVATE_KEY_FILE": "/nonexistent/key.pem"}, "cannot be read"

@@ -19,6 +19,7 @@ from flask import jsonify, request
 from inventory_auth import mail
 from inventory_auth.mail.message import lifetime_in_words
 
+from helpers import change_settings
 from smtp_server import start_smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,10 +141,10 @@ def test_the_sender_keeps_going_after_a_failure(mail_app, smtp_server, closed_po
     request_reset(app, email="uno@sena.edu.co")
     smtp_server.wait_for(1)
     with app.app_context():  # the server goes away for one message, then comes back
-        app.config["MAIL_PORT"] = closed_port
+        change_settings(app, MAIL_PORT=closed_port)
         mail.send_password_reset("perdido@sena.edu.co", TOKEN)
         assert mail.outbox(app).flush(5)
-        app.config["MAIL_PORT"] = smtp_server.port
+        change_settings(app, MAIL_PORT=smtp_server.port)
     request_reset(app, email="dos@sena.edu.co")
     assert [m["To"] for m in smtp_server.wait_for(2)] == ["uno@sena.edu.co", "dos@sena.edu.co"]
 

@@ -111,8 +111,8 @@ def test_error_responses_have_the_contract_shape(spec):
 
 def test_new_endpoints_document_errors_with_one_decorator(make_app):
     """What a new endpoint declares with `bp.errors(...)` appears with the error schema."""
-    from inventory_auth.extensions import api
     from inventory_auth.web.blueprint import Blueprint
+    from inventory_auth.web.openapi import api
 
     app = make_app()
     bp = Blueprint("extra", __name__, url_prefix="/api/extra")

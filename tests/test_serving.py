@@ -12,7 +12,9 @@ def gunicorn_settings(monkeypatch, **environ):
     for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND_HOST",
                  "GUNICORN_REUSE_PORT", "GUNICORN_CONTROL_SOCKET"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in environ.items():
+    # gunicorn.conf.py reads every setting of the service: a valid environment for the rest.
+    for name, value in {"APP_ENV": "testing", "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://",
+                        **environ}.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 

@@ -16,11 +16,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import insert
 
 from .. import audit, mail
 from ..audit import actions
+from ..config import settings
 from ..database import release_connection
 from ..exceptions import AccountHasPassword, AccountInactive, InvitationTokenInvalid
 from ..extensions import db
@@ -57,7 +57,7 @@ def issue(user: User, *, outcome: str = MAILED) -> str:
     now = utcnow()
     token, digest = link_tokens.new_token()
     link_tokens.supersede(InvitationToken, user.id, now)
-    hours = current_app.config["INVITATION_EXPIRE_HOURS"]
+    hours = settings().INVITATION_EXPIRE_HOURS
     db.session.add(
         InvitationToken(
             id=uuid.uuid4(),
@@ -81,7 +81,7 @@ def invite_new(accounts: list[dict]) -> list[PendingInvitation]:
     `first_name`: an import's rows), in one multi-row INSERT: a new account has no earlier token
     to supersede and no password. One USER_INVITE record each, like `issue`."""
     now = utcnow()
-    expires = now + timedelta(hours=current_app.config["INVITATION_EXPIRE_HOURS"])
+    expires = now + timedelta(hours=settings().INVITATION_EXPIRE_HOURS)
     pending, rows = [], []
     for account in accounts:
         token, digest = link_tokens.new_token()

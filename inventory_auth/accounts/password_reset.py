@@ -25,12 +25,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from limits import parse_many
 from sqlalchemy import delete, select
 
 from .. import audit, mail
 from ..audit import actions
+from ..config import settings
 from ..database import release_connection
 from ..exceptions import ResetTokenInvalid
 from ..extensions import db
@@ -65,7 +65,7 @@ def _account_limits() -> list[tuple[int, timedelta]]:
     """`PASSWORD_RESET_ACCOUNT_LIMIT` as (messages, window) pairs."""
     return [
         (item.amount, timedelta(seconds=item.get_expiry()))
-        for item in parse_many(current_app.config["PASSWORD_RESET_ACCOUNT_LIMIT"])
+        for item in parse_many(settings().PASSWORD_RESET_ACCOUNT_LIMIT)
     ]
 
 
@@ -94,7 +94,7 @@ def _forget_dead_tokens(user_id: uuid.UUID, now) -> None:
 
 
 def _store(user: User, digest: str, now) -> None:
-    minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
+    minutes = settings().PASSWORD_RESET_EXPIRE
     db.session.add(
         PasswordResetToken(
             id=uuid.uuid4(),

@@ -8,12 +8,12 @@ sessions, later the audit record) land together or not at all.
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, sessions
 from ..audit import actions
+from ..config import settings
 from ..database import release_connection
 from ..exceptions import EmailTaken, HashingBusy, RoleNotSelfService, UserNotFound, WeakPassword
 from ..extensions import db
@@ -91,7 +91,7 @@ def register(data: dict, actor) -> User:
     """Self-registration creates only the roles in SELF_REGISTRATION_ROLES; an admin_general
     (`actor`, the caller's token user or None) creates any."""
     role = data["role"]
-    if role not in current_app.config["SELF_REGISTRATION_ROLES"] and not is_admin_general(actor):
+    if role not in settings().SELF_REGISTRATION_ROLES and not is_admin_general(actor):
         raise RoleNotSelfService(role)
     user = create_user(**data)
     public = {key: value for key, value in data.items() if key != "password"}

@@ -8,10 +8,11 @@ The views' docstrings are the operations' summaries (first line) and description
 document and Swagger UI: they are written in Spanish, for the API's audience.
 """
 
-from flask import current_app, jsonify
+from flask import jsonify
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from .. import accounts, sessions
+from ..config import settings
 from ..exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
 from ..extensions import db, limiter
 from ..security import lockout
@@ -33,7 +34,7 @@ from .schemas import (
 
 
 def configured_limit(name):
-    return lambda: current_app.config[name]
+    return lambda: getattr(settings(), name)
 
 
 @bp.post("/login")

@@ -9,6 +9,9 @@ import click
 from marshmallow import ValidationError
 
 from .. import exceptions as domain
+from ..auth.schemas import PASSWORD_MAX, PASSWORD_MIN
+from ..models.user import AVATAR_URL_MAX, EMAIL_MAX, FICHA_MAX, NAME_MAX, PHONE_MAX, PROGRAM_MAX
+from ..roles import ROLES
 from .output import printable
 
 PASSWORD_PROBLEMS = {
@@ -46,13 +49,37 @@ def describe_row(error) -> str:
     return ROW_PROBLEMS[error.code].format(**params)
 
 
+# What a value given on the command line must be, by field (the schemas' rules, said in English;
+# their own texts are the API's Spanish ones).
+FIELD_RULES = {
+    "email": f"must be an email address of at most {EMAIL_MAX} characters, in one alphabet",
+    "password": f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters",
+    "first_name": f"must be 1 to {NAME_MAX} characters in one alphabet, no control characters",
+    "last_name": f"must be 1 to {NAME_MAX} characters in one alphabet, no control characters",
+    "role": f"must be one of {', '.join(ROLES)}",
+    "phone": f"must be at most {PHONE_MAX} characters, no control characters",
+    "program": f"must be at most {PROGRAM_MAX} characters, no control characters",
+    "ficha": f"must be at most {FICHA_MAX} characters, no control characters",
+    "avatar_url": f"must be an http(s) URL of at most {AVATAR_URL_MAX} characters",
+}
+
+
+def describe_fields(error: ValidationError) -> str:
+    """The fields a schema refused, one clause each, in English; a value is quoted (made
+    printable), never a password."""
+    given = error.data if isinstance(error.data, dict) else {}
+    clauses = []
+    for field in error.normalized_messages():
+        clause = f"{field.replace('_', '-')} {FIELD_RULES.get(field, 'is not valid')}"
+        if field != "password" and isinstance(given.get(field), str):
+            clause += f", got {given[field]!r}"
+        clauses.append(clause)
+    return "; ".join(clauses)
+
+
 def describe(error: domain.DomainError | ValidationError) -> str:
     if isinstance(error, ValidationError):
-        fields = error.normalized_messages()
-        return "; ".join(
-            f"{field}: {' '.join(texts) if isinstance(texts, list) else texts}"
-            for field, texts in fields.items()
-        )
+        return describe_fields(error)
     if isinstance(error, domain.WeakPassword):
         return "; ".join(PASSWORD_PROBLEMS.get(code, code) for code in error.problems)
     if isinstance(error, domain.EmailTaken):
@@ -95,8 +122,6 @@ def describe(error: domain.DomainError | ValidationError) -> str:
         return "another import is creating the same accounts right now; nothing was written, try again"
     if isinstance(error, domain.HashingBusy | domain.AddressOverFailureBudget):
         return f"refused for now (too busy, or too many failures); try again in {error.retry_after} s"
-    if isinstance(error, domain.DependencyUnavailable):
-        return "a service the change depends on cannot be reached; nothing was changed"
     return type(error).__name__
 
 

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 import redis
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from ..exceptions import DependencyUnavailable
+from ..config import Settings, settings
 
 # PostgreSQL's SQLSTATE for a missing table and a missing column: a database not (fully) migrated.
 MISSING_SCHEMA_CODES = {"42P01", "42703"}
@@ -40,15 +40,14 @@ def _first_line(error: BaseException) -> str:
 
 def _database(config) -> tuple[str, str]:
     """The database as it may be shown (no password), and the settings that name it."""
-    url = config.get("SQLALCHEMY_DATABASE_URI")
-    if not url:
+    if config is None:
         return "the database", "DATABASE_URL"
-    shown = make_url(url).render_as_string(hide_password=True)
-    return shown, config.get("DATABASE_SETTINGS", "DATABASE_URL")
+    shown = make_url(config.SQLALCHEMY_DATABASE_URI).render_as_string(hide_password=True)
+    return shown, config.DATABASE_SETTINGS
 
 
 def _redis(config) -> str:
-    url = config.get("REDIS_URL")
+    url = config.REDIS_URL if config is not None else None
     if not url:
         return "Redis"
     parts = urlsplit(url)
@@ -66,11 +65,11 @@ def _missing_schema(error: sa_exc.DBAPIError) -> bool:
     return str(error.orig).lower().startswith(MISSING_SCHEMA_SQLITE)
 
 
-def describe(error: BaseException, config=None) -> str | None:
+def describe(error: BaseException, config: Settings | None = None) -> str | None:
     """The one line for a failure of the database or Redis; None for anything else. `config`: the
     app's settings (default: the current app's), to name the database and the settings to check."""
-    if config is None:
-        config = current_app.config if has_app_context() else {}
+    if config is None and has_app_context():
+        config = settings()
     if isinstance(error, (sa_exc.OperationalError, sa_exc.ProgrammingError)) and _missing_schema(error):
         shown, _ = _database(config)
         return (
@@ -78,13 +77,11 @@ def describe(error: BaseException, config=None) -> str | None:
             "run `flask db upgrade`"
         )
     if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
-        shown, settings = _database(config)
-        return f"cannot use the database {shown}: {_first_line(error)} (check {settings})"
-    if isinstance(error, redis.RedisError) or (
-        isinstance(error, DependencyUnavailable) and error.args[:1] == ("redis",)
-    ):
-        detail = "" if isinstance(error, DependencyUnavailable) else f": {_first_line(error)}"
-        return f"cannot reach Redis at {_redis(config)}{detail}; nothing was changed (check REDIS_URL)"
+        shown, names = _database(config)
+        return f"cannot use the database {shown}: {_first_line(error)} (check {names})"
+    if isinstance(error, redis.RedisError):
+        return (f"cannot reach Redis at {_redis(config)}: {_first_line(error)}; nothing was changed "
+                "(check REDIS_URL)")
     return None
 
 
@@ -92,7 +89,7 @@ def describe(error: BaseException, config=None) -> str | None:
 def one_line_errors(config=None):
     try:
         yield
-    except (sa_exc.SQLAlchemyError, redis.RedisError, DependencyUnavailable) as error:
+    except (sa_exc.SQLAlchemyError, redis.RedisError) as error:
         line = describe(error, config)
         if line is None:
             raise
@@ -109,4 +106,4 @@ def install(app) -> None:
     root = ctx.find_root()
     if isinstance(root.obj, ScriptInfo) and not root.meta.get(__name__):
         root.meta[__name__] = True
-        root.with_resource(one_line_errors(app.config))
+        root.with_resource(one_line_errors(settings(app)))

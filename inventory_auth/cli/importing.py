@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import enrolment, mail
+from ..config import settings
 from ..exceptions import DomainError, ImportRowsInvalid
 from ..extensions import db
 from .errors import describe, describe_row, fail
@@ -56,7 +56,7 @@ class _Bar:
 @with_appcontext
 def import_roster(file: Path, dry_run: bool, update_existing: bool, no_invitations: bool):
     """Create the accounts of a ficha from its spreadsheet (CSV or .xlsx), all or nothing."""
-    limit = current_app.config["IMPORT_MAX_BYTES"]
+    limit = settings().IMPORT_MAX_BYTES
     if file.stat().st_size > limit:
         fail(f"{file.name} is larger than IMPORT_MAX_BYTES ({limit} bytes)")
     bar = _Bar(f"checking {file.name}") if _is_terminal() else None
@@ -106,8 +106,8 @@ def _summary(name: str, report: enrolment.Report) -> str:
 def _send(report: enrolment.Report) -> None:
     """Queue the invitations and wait for the outbox to hand them over (at MAIL_SEND_RATE)."""
     queued = enrolment.send_invitations(report)
-    config = current_app.config
-    wait = queued / config["MAIL_SEND_RATE"] + 4 * config["MAIL_TIMEOUT_SECONDS"]
+    config = settings()
+    wait = queued / config.MAIL_SEND_RATE + 4 * config.MAIL_TIMEOUT_SECONDS
     click.echo(f"sending {queued} invitation(s), up to {wait:.0f} s ...", err=True)
     delivered = mail.outbox().flush(wait)
     state = "handled (a failed one is logged with its user_id)" if delivered else "not all sent yet"

@@ -9,15 +9,17 @@ refused (its owner signs in, or resets it), as is a deactivated one. Audited (`u
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import mail
 from ..accounts import invitations
-from ..exceptions import DomainError
-from ..extensions import db
-from .errors import describe, fail
-from .users import _user
+from ..config import settings
+from .users import commit_change, user_named
+
+
+def _invite(user):
+    mail.link_template(mail.INVITATION_LINK)  # refuse before storing anything
+    return invitations.invite(user)
 
 
 @click.command("invite")
@@ -26,25 +28,19 @@ from .users import _user
 @with_appcontext
 def invite(email, print_link):
     """Send a new invitation to set the first password of an account that has none."""
-    user = _user(email)
-    try:
-        if print_link:
-            link = invitations.issue_link(user)
-        else:
-            mail.link_template(mail.INVITATION_LINK)  # refuse before storing anything
-            pending = invitations.invite(user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        fail(describe(error))
-    hours = current_app.config["INVITATION_EXPIRE_HOURS"]
+    user = user_named(email)
+    if print_link:
+        link = commit_change(invitations.issue_link, user)
+    else:
+        pending = commit_change(_invite, user)
+    hours = settings().INVITATION_EXPIRE_HOURS
     if print_link:
         click.echo(link)
         click.echo(f"single-use invitation link for {user.email}, valid {hours} hour(s); "
                    "earlier invitations no longer work", err=True)
         return
     invitations.send(pending)
-    delivered = mail.outbox().flush(current_app.config["MAIL_TIMEOUT_SECONDS"] * 4)
+    delivered = mail.outbox().flush(settings().MAIL_TIMEOUT_SECONDS * 4)
     state = "sent (a sending error would be logged above)" if delivered else "still queued"
     click.echo(f"invitation for {user.email} {state}; valid {hours} hour(s); earlier invitations "
                "no longer work")

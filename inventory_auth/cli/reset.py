@@ -9,15 +9,13 @@ user's earlier links, and is audited. It is printed on standard output only.
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from ..accounts import password_reset
-from ..exceptions import DomainError
-from ..extensions import db
-from .errors import describe, fail
+from ..config import settings
+from .errors import fail
 from .output import echo
-from .users import _user
+from .users import commit_change, user_named
 
 
 @click.command("reset-link")
@@ -25,16 +23,11 @@ from .users import _user
 @with_appcontext
 def reset_link(email):
     """Print a single-use password reset link for a user (when mail is down)."""
-    user = _user(email)
+    user = user_named(email)
     if not user.is_active:
         fail(f"{user.email} is deactivated; activate it first (flask users activate)")
-    try:
-        link = password_reset.issue_link(user)
-        db.session.commit()
-    except DomainError as error:  # production without PUBLIC_URL nor PASSWORD_RESET_URL
-        db.session.rollback()
-        fail(describe(error))
-    minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
+    link = commit_change(password_reset.issue_link, user)  # refused: no PUBLIC_URL in production
+    minutes = settings().PASSWORD_RESET_EXPIRE
     echo(link)
     echo(
         f"single-use link for {user.email}, valid {minutes} minute(s); earlier links no longer work",

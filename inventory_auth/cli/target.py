@@ -19,6 +19,8 @@ import click
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from ..config import settings
+
 
 def database_shown(url: str) -> str:
     """The database URL with its password hidden."""
@@ -27,13 +29,13 @@ def database_shown(url: str) -> str:
 
 def ambiguity(config) -> str | None:
     """Why this configuration is ambiguous for an operator's command, or None."""
-    url = config["SQLALCHEMY_DATABASE_URI"]
-    if config["APP_ENV"] == "production" or config.get("SECRET_KEY_FROM_ENVIRONMENT", True):
+    url = config.SQLALCHEMY_DATABASE_URI
+    if config.APP_ENV == "production" or config.SECRET_KEY_FROM_ENVIRONMENT:
         return None
     if url.startswith("sqlite"):
         return None
     return (
-        f"refusing to act: APP_ENV={config['APP_ENV']} (.flaskenv sets it for the flask command) "
+        f"refusing to act: APP_ENV={config.APP_ENV} (.flaskenv sets it for the flask command) "
         "with a made-up development SECRET_KEY, on a database that is not the development SQLite "
         "file; lockouts and tokens there belong to another key. Export the service's "
         "environment (APP_ENV=production and its SECRET_KEY), or set SECRET_KEY to act in "
@@ -43,10 +45,10 @@ def ambiguity(config) -> str | None:
 
 def announce(app: Flask) -> None:
     """Say on stderr what the command acts on; stop (exit status 1) when that is ambiguous."""
-    config = app.config
+    config = settings(app)
     click.echo(
-        f"environment {config['APP_ENV']}, database "
-        f"{database_shown(config['SQLALCHEMY_DATABASE_URI'])}",
+        f"environment {config.APP_ENV}, database "
+        f"{database_shown(config.SQLALCHEMY_DATABASE_URI)}",
         err=True,
     )
     reason = ambiguity(config)

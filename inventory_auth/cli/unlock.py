@@ -9,10 +9,9 @@ service does not keep for this purpose.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from .. import audit
 from ..audit import actions
+from ..config import settings
 from ..extensions import db
 from ..models import User
 from ..security import lockout
@@ -41,7 +40,7 @@ def unlock_account(address: str, user: User | None) -> list[str]:
     if cleared.wait_left:
         first = f"{address} unlocked: cleared {failures} and a running wait ({cleared.wait_left} s left)"
     else:
-        threshold = current_app.config["LOCKOUT_THRESHOLD"]
+        threshold = settings().LOCKOUT_THRESHOLD
         first = f"{address}: cleared {failures}; no wait was running, so it was not locked"
         if cleared.quiet:
             first += " (they had gone quiet: the next failure would have started over)"

@@ -1,12 +1,16 @@
 """`flask users`: manage accounts from the server's shell.
 
-Users are named by email. Every error is one line on stderr and a non-zero exit status; a command
-either completes or changes nothing: it commits once, at the end.
+Users are named by email. Every error is one line in English on stderr and a non-zero exit
+status; a command either completes or changes nothing: `commit_change` runs its one change and
+commits once, at the end. The group's other commands (`reset-link`, `invite`, `import`, `unlock`'s
+wording) live in their own modules and use the helpers here.
 """
 
 from __future__ import annotations
 
+import getpass
 import sys
+import warnings
 
 import click
 from flask.cli import with_appcontext
@@ -24,32 +28,39 @@ from .errors import describe
 from .errors import fail as _fail
 from .origin import AuditedGroup
 from .output import echo
+from .unlock import unlock_account
 
 
-def _address(email: str) -> str:
+def address(email: str) -> str:
+    """The email as accounts store it, or stop with one line."""
     try:
         return normalize_email(email)
     except ValueError:
         _fail(f"invalid email: {email}")
 
 
-def _user(email: str) -> User:
-    address = _address(email)
-    user = accounts.find_by_email(address)
+def user_named(email: str) -> User:
+    """The account with this email, or stop with one line."""
+    found = address(email)
+    user = accounts.find_by_email(found)
     if user is None:
-        _fail(f"no user with email {address}")
+        _fail(f"no user with email {found}")
     return user
 
 
-def _commit(change, *args):
-    """Run one domain change and commit it; a refusal is one line and nothing is changed."""
+def commit_change(change, *args, **kwargs):
+    """Run one change (parsing included) and commit it; a refusal, by a schema or the domain, is
+    one line and nothing is changed."""
     try:
-        result = change(*args)
+        result = change(*args, **kwargs)
         db.session.commit()
-    except DomainError as error:
+    except (ValidationError, DomainError) as error:
         db.session.rollback()
         _fail(describe(error))
     return result
+
+
+NOT_A_TERMINAL = "standard input is not a terminal: to pass the password through a pipe, use --password-stdin"
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -58,7 +69,14 @@ def _read_password(password_stdin: bool) -> str:
         if not password:
             _fail("no password on standard input")
         return password
-    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat password")
+    with warnings.catch_warnings():
+        # Piped without --password-stdin, getpass warns that it cannot hide the input, and the
+        # prompt ends in "Aborted!" at the end of the input: say what to do instead.
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat password")
+        except (getpass.GetPassWarning, click.Abort):
+            _fail(NOT_A_TERMINAL)
 
 
 def _show(user: User) -> None:
@@ -98,23 +116,9 @@ def users():
 def create(email, first_name, last_name, role, phone, program, ficha, inactive, password_stdin):
     """Create an account of any role (the first admin_general, for instance)."""
     password = _read_password(password_stdin)
-    try:
-        data = RegisterSchema().load(
-            {
-                "email": email,
-                "password": password,
-                "first_name": first_name,
-                "last_name": last_name,
-                "role": role,
-                "phone": phone,
-                "program": program,
-                "ficha": ficha,
-            }
-        )
-        user = admin.create(data, is_active=not inactive)
-        db.session.commit()
-    except (ValidationError, DomainError) as error:
-        _fail(describe(error))
+    given = {"email": email, "password": password, "first_name": first_name, "last_name": last_name,
+             "role": role, "phone": phone, "program": program, "ficha": ficha}
+    user = commit_change(lambda: admin.create(RegisterSchema().load(given), is_active=not inactive))
     echo(f"created {user.email} ({user.role}) id={user.id}")
 
 
@@ -140,7 +144,7 @@ def list_users(role, active, search, limit):
 @with_appcontext
 def show(email):
     """Show one account."""
-    _show(_user(email))
+    _show(user_named(email))
 
 
 @users.command("set-password")
@@ -149,14 +153,14 @@ def show(email):
 @with_appcontext
 def set_password(email, password_stdin):
     """Replace a user's password."""
-    user = _user(email)
+    user = user_named(email)
     password = _read_password(password_stdin)
-    try:
+
+    def change():
         RegisterSchema(only=("password",)).load({"password": password})
         admin.set_password(user.id, password, field="password")
-        db.session.commit()
-    except (ValidationError, DomainError) as error:
-        _fail(describe(error))
+
+    commit_change(change)
     echo(f"password of {user.email} changed; every session of the user has ended")
 
 
@@ -166,8 +170,8 @@ def set_password(email, password_stdin):
 @with_appcontext
 def set_role(email, role):
     """Give a user another role."""
-    user = _user(email)
-    _commit(admin.set_role, user.id, role)
+    user = user_named(email)
+    commit_change(admin.set_role, user.id, role)
     echo(f"{user.email} is now {role}")
 
 
@@ -176,8 +180,8 @@ def set_role(email, role):
 @with_appcontext
 def activate(email):
     """Let a user log in again."""
-    user = _user(email)
-    _commit(admin.activate, user.id)
+    user = user_named(email)
+    commit_change(admin.activate, user.id)
     echo(f"{user.email} activated")
 
 
@@ -196,11 +200,9 @@ def unlock(email, no_account):
     Only the account's counter is cleared; the per-address login limits (LOGIN_RATE_LIMIT) are
     not, and end with their own window.
     """
-    from .unlock import unlock_account
-
-    address = _address(email)
-    user = None if no_account else _user(address)
-    for line in unlock_account(address, user):
+    named = address(email)
+    user = None if no_account else user_named(named)
+    for line in unlock_account(named, user):
         echo(line)
 
 
@@ -209,8 +211,8 @@ def unlock(email, no_account):
 @with_appcontext
 def logout(email):
     """End every session of a user (a lost or stolen phone)."""
-    user = _user(email)
-    ended = _commit(admin.end_sessions, user.id)
+    user = user_named(email)
+    ended = commit_change(admin.end_sessions, user.id)
     echo(f"ended {ended} session(s) of {user.email}")
 
 
@@ -219,8 +221,8 @@ def logout(email):
 @with_appcontext
 def deactivate(email):
     """Stop a user from logging in; their tokens stop working at once."""
-    user = _user(email)
-    _commit(admin.deactivate, user.id)
+    user = user_named(email)
+    commit_change(admin.deactivate, user.id)
     echo(f"{user.email} deactivated")
 
 
@@ -236,15 +238,15 @@ def deactivate(email):
 def update(email, **options):
     """Change profile fields of an account (what PUT /api/users/{id} changes besides the role and
     the state, which set-role, activate and deactivate change)."""
-    user = _user(email)
+    user = user_named(email)
     given = {name: value for name, value in options.items() if value is not None}
     if not given:
         _fail("nothing to change: give at least one option (see --help)")
-    try:
+
+    def change():
         changes = ProfileUpdateSchema().load(given)
         admin.update(user.id, changes)
-        db.session.commit()
-    except (ValidationError, DomainError) as error:
-        db.session.rollback()
-        _fail(describe(error))
+        return changes
+
+    changes = commit_change(change)
     echo(f"{user.email} updated: {', '.join(sorted(changes))}")

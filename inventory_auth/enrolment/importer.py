@@ -34,13 +34,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mail
 from ..accounts import admin, invitations
 from ..audit import actions
+from ..config import settings
 from ..exceptions import ImportRaced, ImportRowsInvalid
 from ..extensions import db
 from ..models import User
@@ -101,11 +101,11 @@ def import_accounts(
     if invite:
         # No address to build links from (production without PUBLIC_URL): refuse before anything.
         mail.link_template(mail.INVITATION_LINK)
-    config = current_app.config
+    config = settings()
     sheet = reading.read(
         data,
-        max_rows=config["IMPORT_MAX_ROWS"],
-        max_unzipped_bytes=config["IMPORT_MAX_UNZIPPED_BYTES"],
+        max_rows=config.IMPORT_MAX_ROWS,
+        max_unzipped_bytes=config.IMPORT_MAX_UNZIPPED_BYTES,
     )
     columns = find_columns(sheet.rows[0][1] if sheet.rows else [])
     total = 2 * (len(sheet.rows) - 1)

@@ -20,6 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from ..config import settings
 from ..extensions import db
 from ..redis_client import get_redis
 from ..web.messages import DATABASE_DOWN, REDIS_DOWN, SCHEMA_NOT_CURRENT
@@ -94,7 +95,7 @@ def redis_status() -> str | None:
 
 def readiness() -> tuple[dict, dict]:
     """(checks, failures): each dependency's state, and the failed ones with their reasons."""
-    timeout = current_app.config["READINESS_TIMEOUT_SECONDS"]
+    timeout = settings().READINESS_TIMEOUT_SECONDS
     failures = {}
     checks = {}
     database = database_status(timeout)

@@ -21,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 
 from ..cli.failures import describe
+from ..config import Settings
 from .schema import schema_problem
 
 # What the server (or SQLite) says when the settings themselves are wrong: waiting cannot help.
@@ -38,10 +39,10 @@ class Finding:
     line: str
 
 
-def check_database(config: dict) -> Finding | None:
+def check_database(config: Settings) -> Finding | None:
     """None when the database answers with this release's schema, else what to say about it."""
-    url = config["SQLALCHEMY_DATABASE_URI"]
-    connect_args = config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {})
+    url = config.SQLALCHEMY_DATABASE_URI
+    connect_args = config.SQLALCHEMY_ENGINE_OPTIONS.get("connect_args", {})
     engine = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
     try:
         with engine.connect() as connection:

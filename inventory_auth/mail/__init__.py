@@ -15,6 +15,7 @@ import logging
 
 from flask import Flask, current_app
 
+from ..config import settings
 from ..exceptions import LinkUnavailable
 from .message import Message, invitation_message, password_reset_message
 from .message import reset_link as _reset_link
@@ -52,7 +53,7 @@ _NEEDED = {RESET_LINK: "PUBLIC_URL or PASSWORD_RESET_URL", INVITATION_LINK: "PUB
 def link_template(kind: str) -> str:
     """The template of a link (RESET_LINK, INVITATION_LINK); LinkUnavailable naming the setting
     to set when production has none (config.link_settings never invents one)."""
-    template = current_app.config[kind]
+    template = getattr(settings(), kind)
     if template is None:
         raise LinkUnavailable(_NEEDED[kind])
     return template
@@ -84,14 +85,14 @@ def send_password_reset(email: str, token: str, expires_minutes: int | None = No
     depend on it.
     """
     if expires_minutes is None:
-        expires_minutes = current_app.config["PASSWORD_RESET_EXPIRE"]
+        expires_minutes = settings().PASSWORD_RESET_EXPIRE
     return _enqueue(lambda: password_reset_message(email, reset_link(token), expires_minutes))
 
 
 def send_invitation(email: str, first_name: str, token: str, *, user_id=None) -> bool:
     """Queue the invitation for `email` and return at once; False: dropped (logged, with
     `user_id` when given)."""
-    hours = current_app.config["INVITATION_EXPIRE_HOURS"]
+    hours = settings().INVITATION_EXPIRE_HOURS
     return _enqueue(
         lambda: invitation_message(email, first_name, invitation_link(token), hours, user_id=user_id)
     )

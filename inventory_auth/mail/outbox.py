@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, g, has_request_context
 
+from ..config import settings
 from .message import Message
 from .transport import deliver
 
@@ -83,8 +84,8 @@ def _log_fields(item: _Queued, **more) -> dict:
 class Outbox:
     def __init__(self, app: Flask):
         self.app = app
-        self.size = app.config["MAIL_OUTBOX_SIZE"]
-        self.interval = 1.0 / app.config["MAIL_SEND_RATE"]
+        self.size = settings(app).MAIL_OUTBOX_SIZE
+        self.interval = 1.0 / settings(app).MAIL_SEND_RATE
         self._reset()
         _outboxes.add(self)
 
@@ -178,7 +179,7 @@ class Outbox:
                 ),
             )
             return
-        if self.app.config.get("MAIL_SERVER"):
+        if settings(self.app).MAIL_SERVER:
             log.info(
                 "mail sent",
                 extra=_log_fields(
@@ -211,7 +212,7 @@ class Outbox:
         if self._pid != os.getpid() or self._closed:
             return 0
         if timeout is None:
-            timeout = self.app.config["MAIL_SHUTDOWN_SECONDS"]
+            timeout = settings(self.app).MAIL_SHUTDOWN_SECONDS
         self._closed = True
         thread = self._thread
         if thread is None:
@@ -244,7 +245,7 @@ class Outbox:
             log.error(
                 "mail not sent: the process is ending and the SMTP server did not take the "
                 "message within MAIL_SHUTDOWN_SECONDS (%s s); message lost",
-                timeout if timeout is not None else self.app.config["MAIL_SHUTDOWN_SECONDS"],
+                timeout if timeout is not None else settings(self.app).MAIL_SHUTDOWN_SECONDS,
                 extra=_log_fields(item),
             )
 
@@ -254,7 +255,7 @@ def _close_all() -> None:
     outboxes = list(_outboxes)
     if not outboxes:
         return
-    deadline = time.monotonic() + max(box.app.config["MAIL_SHUTDOWN_SECONDS"] for box in outboxes)
+    deadline = time.monotonic() + max(settings(box.app).MAIL_SHUTDOWN_SECONDS for box in outboxes)
     for outbox in outboxes:
         outbox.close(max(deadline - time.monotonic(), 0))
 

@@ -10,10 +10,10 @@ import logging
 import smtplib
 import ssl
 
-from flask import current_app
 from flask_mailman import EmailMessage, Mail
 from flask_mailman.backends import smtp
 
+from ..config import settings
 from .message import Message
 
 log = logging.getLogger("inventory_auth.mail")
@@ -44,20 +44,20 @@ class EmailBackend(smtp.EmailBackend):
 
 def deliver(message: Message, *, request_id: str | None) -> None:
     """Send `message` now (blocking), or log it when no MAIL_SERVER is set. Raises on failure."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
+    config = settings()
+    if not config.MAIL_SERVER:
         log_unsent(message, request_id=request_id)
         return
     connection = mailman.get_connection(
         backend=EmailBackend,
-        host=config["MAIL_SERVER"],
-        port=config["MAIL_PORT"],
-        timeout=config["MAIL_TIMEOUT_SECONDS"],
+        host=config.MAIL_SERVER,
+        port=config.MAIL_PORT,
+        timeout=config.MAIL_TIMEOUT_SECONDS,
     )
     EmailMessage(
         subject=message.subject,
         body=message.body,
-        from_email=config["MAIL_DEFAULT_SENDER"],
+        from_email=config.MAIL_DEFAULT_SENDER,
         to=[message.to],
         connection=connection,
     ).send()
@@ -65,7 +65,7 @@ def deliver(message: Message, *, request_id: str | None) -> None:
 
 def log_unsent(message: Message, *, request_id: str | None) -> None:
     """No MAIL_SERVER: development shows the whole message; production never logs a body."""
-    if current_app.config["APP_ENV"] == "production":
+    if settings().APP_ENV == "production":
         log.error(
             "mail not sent (no MAIL_SERVER): %s message dropped",
             message.kind,

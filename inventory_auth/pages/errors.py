@@ -16,7 +16,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ..config import PAGE_PATHS
-from ..exceptions import AddressOverFailureBudget, DependencyUnavailable, HashingBusy
+from ..exceptions import AddressOverFailureBudget, HashingBusy
 from ..web import errors as api_errors
 from ..web.messages import PAGE_ERRORS
 from . import bp
@@ -42,8 +42,6 @@ def page_for(error: Exception):
         return error_page(503, {"Retry-After": str(error.retry_after)})
     if isinstance(error, AddressOverFailureBudget):
         return error_page(429, {"Retry-After": str(error.retry_after)})
-    if isinstance(error, DependencyUnavailable):
-        return error_page(503)
     if isinstance(error, sa_exc.SQLAlchemyError) and api_errors.database_unavailable(error):
         log.error("database unavailable: %s", type(error).__name__)
         return error_page(503)

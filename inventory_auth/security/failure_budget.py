@@ -25,10 +25,10 @@ import logging
 import math
 import time
 
-from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from ..config import settings
 from ..exceptions import (
     AddressOverFailureBudget,
     InvalidCredentials,
@@ -47,12 +47,11 @@ NAMESPACE = "failures"
 
 
 def _limits():
-    return parse_many(current_app.config["FAILURE_RATE_LIMIT"])
+    return parse_many(settings().FAILURE_RATE_LIMIT)
 
 
 def _enabled() -> bool:
-    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and bool(
-        current_app.config.get("FAILURE_RATE_LIMIT"))
+    return settings().RATELIMIT_ENABLED
 
 
 def check(address: str) -> None:

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 
 from flask import current_app, has_request_context, request
 
+from ..config import settings
 from ..exceptions import HashingBusy
 
 EXTENSION_KEY = "inventory_auth.hash_bulkhead"
@@ -216,9 +217,9 @@ class Bulkhead:
 
 
 def init_app(app) -> None:
-    running = app.config["PASSWORD_HASH_CONCURRENCY"]
+    running = settings(app).PASSWORD_HASH_CONCURRENCY
     app.extensions[EXTENSION_KEY] = (
-        Bulkhead(running, app.config["PASSWORD_HASH_QUEUE"], app.config["PASSWORD_HASH_WAIT_SECONDS"])
+        Bulkhead(running, settings(app).PASSWORD_HASH_QUEUE, settings(app).PASSWORD_HASH_WAIT_SECONDS)
         if running else None
     )
 

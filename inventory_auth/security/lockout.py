@@ -33,11 +33,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import settings
 from ..database import own_transaction
 from ..exceptions import AccountLocked, AttemptInProgress, DomainError
 from ..extensions import db
@@ -53,21 +53,21 @@ ATTEMPT_LEASE_SECONDS = 10
 
 
 def lease_seconds() -> float:
-    return ATTEMPT_LEASE_SECONDS + current_app.config.get("PASSWORD_HASH_WAIT_SECONDS", 0)
+    return ATTEMPT_LEASE_SECONDS + settings().PASSWORD_HASH_WAIT_SECONDS
 
 
 def account_key(email: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
+    secret = settings().SECRET_KEY.encode()
     return hmac.new(secret, email.lower().encode(), hashlib.sha256).hexdigest()
 
 
 def wait_seconds(failures: int) -> int:
     """How long an account waits after its `failures`-th consecutive failure (0: no wait)."""
-    config = current_app.config
-    over = failures - config["LOCKOUT_THRESHOLD"]
+    config = settings()
+    over = failures - config.LOCKOUT_THRESHOLD
     if over < 0:
         return 0
-    return min(config["LOCKOUT_BASE_SECONDS"] * 2 ** min(over, 30), config["LOCKOUT_MAX_SECONDS"])
+    return min(config.LOCKOUT_BASE_SECONDS * 2 ** min(over, 30), config.LOCKOUT_MAX_SECONDS)
 
 
 def _remaining(until, now) -> int:
@@ -128,7 +128,7 @@ def reserve(email: str) -> None:
 
 def release(email: str) -> None:
     """Give the lease back without recording anything: the attempt ended in an error (a weak new
-    password, a database or Redis failure) and its request changes nothing.
+    password, a database failure) and its request changes nothing.
 
     The request's transaction is rolled back first (its writes, such as `clear`, hold the
     account's row, which the release must update), then the lease is released on a short
@@ -169,7 +169,7 @@ def record_failure(email: str) -> int:
     the account's lease; the seconds of the wait it starts (0: none)."""
     key = account_key(email)
     now = utcnow()
-    quiet_since = now - timedelta(seconds=current_app.config["LOCKOUT_RESET_SECONDS"])
+    quiet_since = now - timedelta(seconds=settings().LOCKOUT_RESET_SECONDS)
     insert = _insert(db.session.get_bind().dialect.name)
     statement = (
         insert.values(account_key=key, failures=1, last_failure_at=now)
@@ -234,14 +234,14 @@ def forget(email: str) -> Cleared | None:
     wait_left = 0
     if row.locked_until is not None:
         wait_left = max(0, math.ceil((row.locked_until - now).total_seconds()))
-    quiet_since = now - timedelta(seconds=current_app.config["LOCKOUT_RESET_SECONDS"])
+    quiet_since = now - timedelta(seconds=settings().LOCKOUT_RESET_SECONDS)
     return Cleared(row.failures, wait_left, row.last_failure_at < quiet_since)
 
 
 def prune() -> int:
     """Delete counters that have gone quiet and hold no running wait."""
     now = utcnow()
-    quiet_since = now - timedelta(seconds=current_app.config["LOCKOUT_RESET_SECONDS"])
+    quiet_since = now - timedelta(seconds=settings().LOCKOUT_RESET_SECONDS)
     result = db.session.execute(
         delete(LoginFailure).where(
             LoginFailure.last_failure_at < quiet_since,

@@ -30,9 +30,9 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-from flask import current_app
 from zxcvbn import matching, zxcvbn
 
+from ..config import settings
 from .passwords import BCRYPT, BCRYPT_MAX_BYTES, normalize
 
 # zxcvbn grows costly with length: it sees at most the first 64 characters, and fewer when they
@@ -103,7 +103,7 @@ def personal_words(email: str | None = None, first_name: str | None = None, last
 
 def problems(password: str, *, email=None, first_name=None, last_name=None) -> list[str]:
     """What is wrong with `password` for this user, as problem codes (empty when acceptable)."""
-    if (current_app.config["PASSWORD_HASH_METHOD"] == BCRYPT
+    if (settings().PASSWORD_HASH_METHOD == BCRYPT
             and len(password.encode()) > BCRYPT_MAX_BYTES):
         return [TOO_LONG_FOR_BCRYPT]  # as typed: that is what bcrypt hashes then
     password = normalize(password)
@@ -119,6 +119,6 @@ def problems(password: str, *, email=None, first_name=None, last_name=None) -> l
         user_inputs=[*personal, *common_words()],
         max_length=ZXCVBN_MAX_LENGTH,
     )
-    if estimate["score"] < current_app.config["PASSWORD_MIN_SCORE"]:
+    if estimate["score"] < settings().PASSWORD_MIN_SCORE:
         return [TOO_COMMON]
     return []

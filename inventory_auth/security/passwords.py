@@ -47,8 +47,9 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import bcrypt
-from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..config import settings
 
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 BCRYPT_MAX_BYTES = 72
@@ -79,15 +80,15 @@ def form_for(stored: str | None, password: str) -> str:
 
 
 def _method() -> str:
-    return current_app.config["PASSWORD_HASH_METHOD"]
+    return settings().PASSWORD_HASH_METHOD
 
 
 def _legacy_rounds() -> int:
-    return current_app.config.get("LEGACY_BCRYPT_ROUNDS", 12)
+    return settings().LEGACY_BCRYPT_ROUNDS
 
 
 def _bcrypt_rounds() -> int:
-    return current_app.config.get("PASSWORD_BCRYPT_ROUNDS", 12)
+    return settings().PASSWORD_BCRYPT_ROUNDS
 
 
 def unusable_hash() -> str:
@@ -329,7 +330,7 @@ def burn_verify(password: str) -> float:
     return _fail_on_dummy(normalize(password)).pad
 
 
-def warm_up(method: str, legacy_rounds: int | None = None, bcrypt_rounds: int = 12) -> None:
+def warm_up(method: str, legacy_rounds: int, bcrypt_rounds: int) -> None:
     """Compute the dummy hashes at start-up, not inside the first unlucky login (their making
     also seeds `CheckTimes`)."""
     if method == BCRYPT:

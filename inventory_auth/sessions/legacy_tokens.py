@@ -31,9 +31,9 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from flask import current_app
 from sqlalchemy import bindparam, select, update
 
+from ..config import settings
 from ..database import read_connection
 from ..exceptions import InvalidToken, UserNotFound
 from ..extensions import db
@@ -58,7 +58,7 @@ def is_legacy(claims: dict) -> bool:
 
 
 def window_open(now: datetime | None = None) -> bool:
-    until = current_app.config.get("LEGACY_TOKENS_UNTIL")
+    until = settings().LEGACY_TOKENS_UNTIL
     return until is not None and (now or utcnow()) < until
 
 
@@ -74,7 +74,7 @@ def issued_at(claims: dict) -> datetime:
     exp = claims["exp"]
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         raise InvalidToken()
-    return datetime.fromtimestamp(exp, UTC) - current_app.config["LEGACY_TOKEN_LIFETIME"]
+    return datetime.fromtimestamp(exp, UTC) - settings().LEGACY_TOKEN_LIFETIME
 
 
 def load_legacy_user(claims: dict) -> TokenUser:
@@ -85,7 +85,7 @@ def load_legacy_user(claims: dict) -> TokenUser:
         raise InvalidToken()
     user_id = uuid_claim(claims, "sub")
     issued = issued_at(claims)
-    if issued > now + timedelta(seconds=current_app.config["JWT_DECODE_LEEWAY"]):
+    if issued > now + timedelta(seconds=settings().JWT_DECODE_LEEWAY):
         raise InvalidToken()  # an `exp` further away than the previous backend ever wrote
     with read_connection() as connection:
         row = connection.execute(_user_and_cutoff(), {"user_id": user_id}).first()

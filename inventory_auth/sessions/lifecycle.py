@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..audit import actions
+from ..config import settings
 from ..exceptions import InvalidToken, RefreshTokenReused
 from ..extensions import db
 from ..models import AuthSession, User
@@ -36,8 +36,8 @@ from .tokens import decode_refresh_token, token_pair
 
 
 def _expiry(now, created_at):
-    config = current_app.config
-    return min(now + config["REFRESH_TOKEN_EXPIRES"], created_at + config["SESSION_MAX_AGE"])
+    config = settings()
+    return min(now + config.REFRESH_TOKEN_EXPIRES, created_at + config.SESSION_MAX_AGE)
 
 
 def start(user: User) -> dict:
@@ -80,7 +80,7 @@ def end_beyond_cap(user: User) -> list[uuid.UUID]:
     Call after `prune(user)`, which leaves only live sessions. Concurrent logins of one account
     run one at a time (the lockout's lease), so the cap holds under a burst too.
     """
-    keep = current_app.config["SESSION_MAX_PER_USER"] - 1
+    keep = settings().SESSION_MAX_PER_USER - 1
     oldest = db.session.scalars(_BEYOND_CAP, {"user_id": user.id, "keep": keep}).all()
     if not oldest:
         return []
@@ -125,7 +125,7 @@ def refresh(refresh_token: str) -> dict:
             return {**token_pair(user, session), "user": user}
         # A concurrent refresh with the same token won the race: treat this one as its retry.
 
-    grace = current_app.config["REFRESH_REUSE_GRACE"]
+    grace = settings().REFRESH_REUSE_GRACE
     if not session.is_revoked and claims.jti == session.previous_jti and now - session.refreshed_at <= grace:
         return {**token_pair(user, session), "user": user}
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import uuid
 from typing import NamedTuple
 
-from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt
 from jwt.exceptions import PyJWTError
 
+from ..config import settings
 from ..exceptions import InvalidToken
 from ..models import AuthSession, User
 
@@ -48,7 +48,7 @@ def token_pair(user: User, session: AuthSession) -> dict:
         "access_token": issue_access_token(user, session),
         "refresh_token": encode_refresh_token(session),
         "token_type": "bearer",
-        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+        "expires_in": int(settings().JWT_ACCESS_TOKEN_EXPIRES.total_seconds()),
     }
 
 

@@ -32,6 +32,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import settings
 from ..database import read_connection
 from ..models import SigningKey as SigningKeyRow
 from ..models.types import utcnow
@@ -109,16 +110,16 @@ class Snapshot:
 
 class KeyRing:
     def __init__(self, app: Flask):
-        config = app.config
-        self.algorithm = config["JWT_ALGORITHM"]
-        self.secret_key = config["SECRET_KEY"]
-        self.refresh_seconds = config["SIGNING_KEYS_REFRESH_SECONDS"]
-        self.file_key = config["JWT_FILE_PRIVATE_KEY"]
+        config = settings(app)
+        self.algorithm = config.JWT_ALGORITHM
+        self.secret_key = config.SECRET_KEY
+        self.refresh_seconds = config.SIGNING_KEYS_REFRESH_SECONDS
+        self.file_key = config.JWT_FILE_PRIVATE_KEY
         self.file_jwk = material.public_jwk(self.file_key, self.algorithm)
         self.lifetimes = Lifetimes(
-            access=config["JWT_ACCESS_TOKEN_EXPIRES"],
-            refresh=config["REFRESH_TOKEN_EXPIRES"],
-            leeway=timedelta(seconds=config["JWT_DECODE_LEEWAY"]),
+            access=config.JWT_ACCESS_TOKEN_EXPIRES,
+            refresh=config.REFRESH_TOKEN_EXPIRES,
+            leeway=timedelta(seconds=config.JWT_DECODE_LEEWAY),
         )
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -226,5 +227,5 @@ class KeyRing:
 
 def init_app(app: Flask) -> None:
     """Give the app its key ring under an asymmetric ALGORITHM (HS* has none)."""
-    if app.config["JWT_ALGORITHM"] in material.ASYMMETRIC_ALGORITHMS:
+    if settings(app).JWT_ALGORITHM in material.ASYMMETRIC_ALGORITHMS:
         app.extensions[EXTENSION] = KeyRing(app)

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from ..config import settings
 from ..exceptions import SigningKeyInUse, SymmetricAlgorithm, UnknownSigningKey
 from ..extensions import db
 from ..models import SigningKey
@@ -33,8 +33,8 @@ def _ring():
 
 
 def publication_lead() -> timedelta:
-    config = current_app.config
-    return timedelta(seconds=config["SIGNING_KEYS_REFRESH_SECONDS"] + config["JWKS_MAX_AGE_SECONDS"])
+    config = settings()
+    return timedelta(seconds=config.SIGNING_KEYS_REFRESH_SECONDS + config.JWKS_MAX_AGE_SECONDS)
 
 
 def rotate(*, now: datetime | None = None, at_once: bool = False) -> SigningKey:

@@ -8,10 +8,11 @@ only says where the file is; what kind of file it is is told from its bytes (enr
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 
+from ..config import settings
 from ..web import messages
 from ..web.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -28,7 +29,7 @@ FIELD = "file"
 
 def roster() -> tuple[bytes, str | None]:
     """The file's bytes and its name (None when the request does not say one)."""
-    limit = current_app.config["IMPORT_MAX_BYTES"]
+    limit = settings().IMPORT_MAX_BYTES
     request.max_content_length = limit
     mimetype = request.mimetype
     try:

@@ -6,9 +6,10 @@ Spanish like the rest of the API.
 
 from functools import wraps
 
-from flask import current_app, request
+from flask import request
 
 from .. import service_clients
+from ..config import settings
 from ..exceptions import ServiceAuthenticationFailed
 from ..signing import current_keyring
 from ..web.openapi import SERVICE_SCHEME
@@ -27,7 +28,7 @@ def jwks():
     """
     ring = current_keyring()
     body = ring.jwks() if ring is not None else {"keys": []}
-    max_age = current_app.config["JWKS_MAX_AGE_SECONDS"]
+    max_age = settings().JWKS_MAX_AGE_SECONDS
     return body, 200, {"Cache-Control": f"public, max-age={max_age}"}
 
 

@@ -2,9 +2,9 @@
 
 An endpoint that declares a JSON body accepts only `application/json` (else 415) holding a JSON
 object (else 400), nested at most `MAX_JSON_DEPTH` deep (else 400, checked before parsing: the
-parser and the encoder recurse once per level, and a body of 5000 `[` used to raise
-RecursionError, a 500). Flask's `MAX_CONTENT_LENGTH` answers 413 before the body is read, so before any
-password is hashed. Such an endpoint documents those three answers in the OpenAPI document too;
+parser and the encoder recurse once per level, so a deeply nested body would exhaust the stack).
+Flask's `MAX_CONTENT_LENGTH` answers 413 before the body is read, so before any password is
+hashed. Such an endpoint documents those three answers in the OpenAPI document too;
 `bp.errors(...)` and `bp.bearer` (from `openapi.ErrorDocsMixin`) document the rest.
 """
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 from flask import Flask
 from flask_cors import CORS
 
+from ..config import settings
+
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "X-Request-ID"]
 EXPOSED_HEADERS = ["X-Request-ID", "Retry-After", "WWW-Authenticate"]
 PREFLIGHT_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
 
 
 def init_app(app: Flask) -> None:
-    origins = app.config["CORS_ORIGINS"]
+    origins = settings(app).CORS_ORIGINS
     if not origins:
         return
-    wildcard = origins == ["*"]
+    wildcard = origins == ("*",)
     CORS(
         app,
-        resources={r"/api/*": {"origins": "*" if wildcard else origins}},
+        resources={r"/api/*": {"origins": "*" if wildcard else list(origins)}},
         send_wildcard=wildcard,  # answer a literal `*`, never an echoed origin, when any is allowed
         allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,

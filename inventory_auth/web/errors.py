@@ -149,7 +149,6 @@ DOMAIN_ERRORS = [
     (domain.EmailTaken, lambda e: BadRequest(messages.EMAIL_TAKEN)),
     (domain.WeakPassword, _weak_password),
     (domain.RoleNotSelfService, lambda e: Forbidden(messages.ROLE_NOT_SELF_SERVICE.format(role=e.role))),
-    (domain.PermissionDenied, lambda e: Forbidden()),
     (domain.LastAdminGeneral, lambda e: Conflict(messages.LAST_ADMIN_GENERAL)),
     (domain.InvalidCredentials, lambda e: Unauthorized(messages.INVALID_CREDENTIALS)),
     (domain.AccountInactive, lambda e: Forbidden(messages.INACTIVE_ACCOUNT)),
@@ -165,7 +164,6 @@ DOMAIN_ERRORS = [
     (domain.InvalidToken, lambda e: Unauthorized()),
     (domain.ServiceAuthenticationFailed, lambda e: Unauthorized(
         messages.SERVICE_CREDENTIALS_INVALID, headers={"WWW-Authenticate": SERVICE_CHALLENGE})),
-    (domain.DependencyUnavailable, lambda e: ServiceUnavailable()),
     (domain.HashingBusy, lambda e: ServiceUnavailable(headers={"Retry-After": str(e.retry_after)})),
     (domain.SpreadsheetUnreadable, _unreadable),
     (domain.SpreadsheetTooLarge, _too_large),

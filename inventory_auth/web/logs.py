@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context
 
+from ..config import settings
+
 ROOT_LOGGER = "inventory_auth"
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is part of the line.
@@ -57,7 +59,7 @@ class StdoutHandler(logging.StreamHandler):
 
 def init_app(app: Flask) -> None:
     logger = logging.getLogger(ROOT_LOGGER)
-    logger.setLevel(app.config["LOG_LEVEL"])
+    logger.setLevel(settings(app).LOG_LEVEL)
     if not any(isinstance(handler, StdoutHandler) for handler in logger.handlers):
         handler = StdoutHandler()
         handler.setFormatter(JsonFormatter())

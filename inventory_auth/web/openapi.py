@@ -174,6 +174,10 @@ class Api(flask_smorest.Api):
         )
 
 
+# The one API of the service, bound to the application in the factory.
+api = Api()
+
+
 class ErrorDocsMixin:
     """Blueprint decorators that document error responses and the bearer requirement."""
 
@@ -189,7 +193,7 @@ class ErrorDocsMixin:
 
     def bearer(self, func):
         """Document that the operation needs a bearer access token: it may answer 401, and 503
-        while the token's session cannot be checked (the database, or Redis when configured, is
-        unreachable: it fails closed)."""
+        while the token's session cannot be checked (the database is unreachable: it fails
+        closed)."""
         func = self.errors(401, 503)(func)
         return self.doc(security=[{BEARER_SCHEME: []}])(func)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..config import settings
+
 
 def init_app(app: Flask) -> None:
-    hops = app.config["TRUSTED_PROXIES"]
+    hops = settings(app).TRUSTED_PROXIES
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
