@@ -57,16 +57,8 @@ def issue(user: User, *, outcome: str = MAILED) -> str:
     now = utcnow()
     token, digest = link_tokens.new_token()
     link_tokens.supersede(InvitationToken, user.id, now)
-    hours = settings().INVITATION_EXPIRE_HOURS
-    db.session.add(
-        InvitationToken(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            token_hash=digest,
-            created_at=now,
-            expires_at=now + timedelta(hours=hours),
-        )
-    )
+    link_tokens.store(InvitationToken, user.id, digest, now,
+                      timedelta(hours=settings().INVITATION_EXPIRE_HOURS))
     audit.record(actions.USER_INVITE, entity_id=user.id, new={"outcome": outcome})
     return token
 

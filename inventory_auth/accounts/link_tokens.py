@@ -30,6 +30,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def store(model, user_id: uuid.UUID, digest: str, now, lifetime) -> None:
+    """Add a live token row of `model` for the user, valid for `lifetime` (a timedelta)."""
+    db.session.add(
+        model(id=uuid.uuid4(), user_id=user_id, token_hash=digest, created_at=now, expires_at=now + lifetime)
+    )
+
+
 def supersede(model, user_id: uuid.UUID, now) -> None:
     """Mark every live token of the user superseded (a newer one is being handed out)."""
     db.session.execute(

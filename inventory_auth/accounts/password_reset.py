@@ -94,16 +94,8 @@ def _forget_dead_tokens(user_id: uuid.UUID, now) -> None:
 
 
 def _store(user: User, digest: str, now) -> None:
-    minutes = settings().PASSWORD_RESET_EXPIRE
-    db.session.add(
-        PasswordResetToken(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            token_hash=digest,
-            created_at=now,
-            expires_at=now + timedelta(minutes=minutes),
-        )
-    )
+    link_tokens.store(PasswordResetToken, user.id, digest, now,
+                      timedelta(minutes=settings().PASSWORD_RESET_EXPIRE))
 
 
 def request(email: str) -> PendingMail | None:
