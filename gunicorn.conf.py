@@ -106,13 +106,13 @@ if settings.GUNICORN_CONTROL_SOCKET is not None:
 # fails on its configuration exits with gunicorn's boot-error code, which stops the master). An
 # address another process holds stops it too, at once: gunicorn itself would retry for 5 s and
 # print an error line per attempt. The master then
-# tries the database once (inventory_auth/health/startup.py): settings that can never work stop
+# tries the database once (inventory_auth/web/health/startup.py): settings that can never work stop
 # the server the same way; a database that is down or not migrated yet is one warning, and
 # readiness stays down until it is fixed. A missing MAIL_SERVER is said here, once for the server,
 # rather than by every worker.
 def on_starting(server):
     _refuse_a_taken_address(server)
-    from inventory_auth.health.startup import check_database
+    from inventory_auth.web.health.startup import check_database
 
     finding = check_database(settings)
     if finding is not None and finding.fatal:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import mail, pages, web
+from . import mail, web
 from .config import FIELDS, load_settings
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
@@ -55,9 +55,10 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 
 def register_extensions(app: Flask) -> None:
     from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
-    from .extensions import db, jwt, limiter, migrate
+    from .extensions import db, limiter, migrate
     from .security import hash_bulkhead, passwords
     from .sessions import token_check
+    from .sessions.jwt_manager import jwt
     from .signing import keyring
     from .web.openapi import api
 
@@ -78,13 +79,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .audit_logs import bp as audit_logs_bp
-    from .auth import bp as auth_bp
-    from .health import bp as health_bp
-    from .health import checks
-    from .users import bp as users_bp
-    from .verification import bp as verification_bp
+    from .web import pages
+    from .web.audit_logs import bp as audit_logs_bp
+    from .web.auth import bp as auth_bp
+    from .web.health import bp as health_bp
+    from .web.health import checks
     from .web.openapi import api
+    from .web.users import bp as users_bp
+    from .web.verification import bp as verification_bp
 
     checks.init_app(app)
     for blueprint in (auth_bp, verification_bp, audit_logs_bp, health_bp, users_bp):

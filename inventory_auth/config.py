@@ -39,7 +39,7 @@ FALSE_WORDS = ("false", "0", "no", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 RESET_PAGE = "/restablecer-contrasena"
 ACTIVATION_PAGE = "/activar-cuenta"
-PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/pages
+PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/web/pages
 DEVELOPMENT_PORT = 8001
 DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
 # Threads per gunicorn worker, measured (gunicorn.conf.py says why).

@@ -1,8 +1,8 @@
 """Bare extension instances, bound to the application in the factory.
 
 Kept apart so that models, services and views import them without import cycles; this module
-imports nothing of the service but its token manager. The API (flask-smorest) instance belongs to
-the HTTP edge: `web.openapi.api`.
+imports nothing of the service. The token manager is `sessions.jwt_manager.jwt`, beside the token
+check; the API (flask-smorest) instance belongs to the HTTP edge: `web.openapi.api`.
 """
 
 from flask_limiter import Limiter
@@ -10,8 +10,6 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-
-from .jwt_manager import JWTManager
 
 # Deterministic constraint names, so migrations can name what they alter or drop.
 NAMING_CONVENTION = {
@@ -32,7 +30,6 @@ db = SQLAlchemy(
 # has an `alembic_version` of its own (see docs/migrating.md).
 MIGRATIONS_VERSION_TABLE = "inventory_auth_alembic_version"
 migrate = Migrate(version_table=MIGRATIONS_VERSION_TABLE)
-jwt = JWTManager()
 # Per-address limits for floods; storage from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set,
 # else this process's memory), falling back to memory while Redis is unreachable.
 limiter = Limiter(key_func=get_remote_address)

@@ -104,7 +104,7 @@ SCHEMA_NOT_CURRENT = (
 
 def readiness_warnings(capsys) -> list[str]:
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    return [line["message"] for line in lines if line["logger"] == "inventory_auth.health.checks"]
+    return [line["message"] for line in lines if line["logger"] == "inventory_auth.web.health.checks"]
 
 
 def test_an_unmigrated_database_is_not_ready_and_the_log_says_what_to_run(fresh_database, capsys):
@@ -133,7 +133,7 @@ def test_an_unmigrated_database_is_not_ready_and_the_log_says_what_to_run(fresh_
 
 
 def test_the_schema_is_read_until_it_is_right_then_no_more(app, monkeypatch):
-    from inventory_auth.health import checks
+    from inventory_auth.web.health import checks
 
     reads = []
     real = checks.schema_problem

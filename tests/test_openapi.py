@@ -7,7 +7,7 @@ import pytest
 from marshmallow import fields
 from openapi_spec_validator import validate
 
-from inventory_auth.auth.schemas import UserSchema
+from inventory_auth.web.auth.schemas import UserSchema
 from inventory_auth.web.openapi import response_name
 
 # Endpoints that serve the documentation itself rather than the API.

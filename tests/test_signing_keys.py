@@ -1,5 +1,5 @@
 """Tokens signed with a private key (EdDSA, ES256, RS256): the `kid`, the JWKS, the keys' settings,
-forged tokens, and rotation with two instances on one database (signing/, jwt_manager.py)."""
+forged tokens, and rotation with two instances on one database (signing/, sessions/jwt_manager.py)."""
 
 from __future__ import annotations
 

@@ -190,7 +190,7 @@ def test_a_token_is_parsed_once_per_request_not_four_times(client, accounts, mon
     """flask-jwt-extended alone parses it four times (unverified claims, unverified header, the
     verified decode, the header again for `get_jwt_header`); the service's manager drops the two
     unverified passes before verification and takes the header from the verification
-    (jwt_manager.py)."""
+    (sessions/jwt_manager.py)."""
     _, token = accounts.token()
     parses = []
     original = pyjwt.api_jws.PyJWS._load
@@ -236,7 +236,7 @@ def test_an_expired_token_still_reaches_the_library_callbacks_with_its_claims(ap
 def test_a_registered_key_callback_gets_the_library_path(app, client, accounts, monkeypatch):
     """The single-decode path assumes the one configured key; with a key callback, the library's
     own decoding (which hands the callback the unverified claims) runs instead."""
-    from inventory_auth.extensions import jwt as manager
+    from inventory_auth.sessions.jwt_manager import jwt as manager
 
     _, token = accounts.token()
     seen = []

@@ -1,4 +1,4 @@
-"""GET /me writes the profile out by hand (auth/schemas.py, `user_profile`) instead of dumping it
+"""GET /me writes the profile out by hand (web/auth/schemas.py, `user_profile`) instead of dumping it
 through UserSchema: the two must give the same JSON for every user."""
 
 import uuid
@@ -9,8 +9,8 @@ from flask_jwt_extended import decode_token
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inventory_auth.auth.schemas import UserSchema, user_profile
 from inventory_auth.sessions.token_check import TokenUser, load_token_user
+from inventory_auth.web.auth.schemas import UserSchema, user_profile
 
 from helpers import Accounts, bearer
 

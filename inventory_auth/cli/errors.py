@@ -9,9 +9,9 @@ import click
 from marshmallow import ValidationError
 
 from .. import exceptions as domain
-from ..auth.schemas import PASSWORD_MAX, PASSWORD_MIN
 from ..models.user import AVATAR_URL_MAX, EMAIL_MAX, FICHA_MAX, NAME_MAX, PHONE_MAX, PROGRAM_MAX
 from ..roles import ROLES
+from ..web.auth.schemas import PASSWORD_MAX, PASSWORD_MIN
 from .output import printable
 
 PASSWORD_PROBLEMS = {

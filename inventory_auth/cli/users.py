@@ -18,11 +18,11 @@ from marshmallow import ValidationError
 
 from .. import accounts
 from ..accounts import admin
-from ..auth.schemas import ProfileUpdateSchema, RegisterSchema
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import User
 from ..roles import ROLES
+from ..web.auth.schemas import ProfileUpdateSchema, RegisterSchema
 from ..web.fields import normalize_email
 from .errors import describe
 from .errors import fail as _fail

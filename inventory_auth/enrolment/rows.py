@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
 
-from ..auth.schemas import AccountSchema
 from ..roles import ROLES
+from ..web.auth.schemas import AccountSchema
 from .columns import Columns
 from .reading import Sheet
 

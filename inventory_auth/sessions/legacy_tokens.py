@@ -27,7 +27,6 @@ before (token_check.py), with no extra statement.
 from __future__ import annotations
 
 import uuid
-from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -39,7 +38,7 @@ from ..exceptions import InvalidToken, UserNotFound
 from ..extensions import db
 from ..models import User
 from ..models.types import utcnow
-from .token_check import TokenUser
+from .token_user import COLUMNS, TokenUser
 from .tokens import uuid_claim
 
 # The claims the previous backend wrote, and those flask-jwt-extended adds when they are missing.
@@ -65,9 +64,7 @@ def window_open(now: datetime | None = None) -> bool:
 @lru_cache(maxsize=1)
 def _user_and_cutoff():
     users = User.__table__
-    return select(
-        *[users.c[field.name] for field in fields(TokenUser)], users.c.legacy_tokens_revoked_at
-    ).where(users.c.id == bindparam("user_id"))
+    return select(*COLUMNS, users.c.legacy_tokens_revoked_at).where(users.c.id == bindparam("user_id"))
 
 
 def issued_at(claims: dict) -> datetime:

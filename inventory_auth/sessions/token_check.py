@@ -7,21 +7,19 @@ flask-jwt-extended verifies the signature, the algorithm and the lifetime (with 
    any other type for one, and PyJWT lets a token without `exp` live for ever.
 2. `sub` and `sid` must be UUIDs (a malformed one is a bad token, never a 500).
 3. Is the session alive? The database decides, in the same round trip that reads the user: its
-   `auth_sessions` row is the record, and nothing else is consulted, Redis included. A copy of
-   the revocations in Redis was asked first until a partial loss of Redis (a failover to a lagging
-   replica, an older snapshot) was shown to revive logged-out tokens; asking the database costs
-   less CPU than the Redis round trip did (docs/security.md, docs/benchmarks.md).
+   `auth_sessions` row is the record, and nothing else is consulted, Redis included: a copy
+   elsewhere could lag behind a logout (docs/security.md).
 4. The user must exist (else 404, as the previous backend answered), be active, and still hold
    the role the token claims.
 
-The user is read with one prebuilt Core statement into a small frozen snapshot rather than an ORM
-entity: the identity map, attribute instrumentation and unit of work are not needed to answer
-GET /me, and they were most of its CPU (docs/benchmarks.md). The statement is compiled once per
-dialect and run on the pooled connection's DBAPI cursor, its values converted by the columns' own
-type processors: SQLAlchemy's execution layer (execution context, result metadata, row objects)
-cost more than the rest of the read. The read takes its own pooled connection and gives it back
-before the view runs. Views that change the account load the entity themselves. The snapshot never
-holds the password hash.
+The user is read with one prebuilt Core statement into a small frozen snapshot (`TokenUser`)
+rather than an ORM entity: the identity map, attribute instrumentation and unit of work are not
+needed to answer GET /me, and they would be most of its CPU (docs/benchmarks.md). The statement
+is compiled once per dialect and run on the pooled connection's DBAPI cursor, its values
+converted by the columns' own type processors: SQLAlchemy's execution layer (execution context,
+result metadata, row objects) would cost more than the rest of the read. The read takes its own
+pooled connection and gives it back before the view runs. Views that change the account load
+the entity themselves.
 
 Every refusal answers 401 `Token inválido o expirado` with `WWW-Authenticate: Bearer` (the web
 layer's error handlers, `web/errors.py`, for these and for the library's own refusals).
@@ -30,8 +28,6 @@ layer's error handlers, `web/errors.py`, for these and for the library's own ref
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
-from datetime import datetime
 
 from flask_jwt_extended import JWTManager
 from sqlalchemy import and_, bindparam, select
@@ -39,32 +35,13 @@ from sqlalchemy import and_, bindparam, select
 from ..database import read_connection
 from ..exceptions import InvalidToken, UserNotFound
 from ..models import AuthSession, User
+from .legacy_tokens import load_legacy_user
+from .token_user import COLUMNS, TokenUser
 from .tokens import uuid_claim
-
-
-@dataclass(frozen=True, slots=True)
-class TokenUser:
-    """The UserResponse fields of the token's user, at the time of the check."""
-
-    id: uuid.UUID
-    email: str
-    first_name: str
-    last_name: str
-    role: str
-    phone: str | None
-    program: str | None
-    ficha: str | None
-    environment_id: uuid.UUID | None
-    avatar_url: str | None
-    is_active: bool
-    last_login: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
 
 _users = User.__table__
 _sessions = AuthSession.__table__
-_columns = [_users.c[field.name] for field in fields(TokenUser)]
+_columns = COLUMNS
 _width = len(_columns)
 
 # The token's session, joined to its user, if it is alive (not revoked): also introspection's.
@@ -87,8 +64,6 @@ def load_token_user(_jwt_header, claims: dict) -> TokenUser:
     if claims.get("type") != "access" or "exp" not in claims:
         raise InvalidToken()
     if "sid" not in claims:  # perhaps a token of the previous backend, in its transition window
-        from .legacy_tokens import load_legacy_user
-
         return load_legacy_user(claims)
     user_id = uuid_claim(claims, "sub")
     session_id = uuid_claim(claims, "sid")

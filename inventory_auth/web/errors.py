@@ -293,7 +293,7 @@ def register_token_refusals(jwt) -> None:
 
 
 def register_error_handlers(app):
-    from ..extensions import jwt
+    from ..sessions.jwt_manager import jwt
 
     register_token_refusals(jwt)
     app.register_error_handler(ApiError, handle_api_error)

@@ -3,9 +3,9 @@
 - `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`.
 - `Cache-Control: no-store` on every API answer: tokens, profiles and errors must never be kept by
   a browser or an intermediate cache. Only the documentation's static files, and the public keys
-  (GET /api/auth/jwks.json, for JWKS_MAX_AGE_SECONDS: `verification/views.py`), may be cached.
+  (GET /api/auth/jwks.json, for JWKS_MAX_AGE_SECONDS: `web/verification/views.py`), may be cached.
 - `Content-Security-Policy`: nothing may load or frame a JSON answer; the documentation page gets
-  the narrow policy Swagger UI needs; the pages a mail links to (`inventory_auth/pages`) load
+  the narrow policy Swagger UI needs; the pages a mail links to (`inventory_auth/web/pages`) load
   their own stylesheet only, post forms only to this service, and run no script.
 - The pages' stylesheet is the one answer of theirs a browser may keep (and must revalidate:
   Flask's `no-cache` with an ETag); every page itself is `no-store`.

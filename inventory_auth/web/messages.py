@@ -174,7 +174,7 @@ def address_over_failure_budget(seconds: int) -> str:
     return (f"Demasiados intentos fallidos desde esta red. Intente de nuevo en {_wait_in_words(seconds)}.")
 
 
-# The pages a link in a mail leads to (inventory_auth/pages): what they say besides their labels.
+# The pages a link in a mail leads to (inventory_auth/web/pages): what they say besides their labels.
 PAGE_ASK_TITLE = "Restablecer la contraseña"
 PAGE_SENT_TITLE = "Revise su correo"
 PAGE_RESET_TITLE = "Elija una contraseña nueva"

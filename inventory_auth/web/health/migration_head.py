@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from .. import MIGRATIONS_DIRECTORY
-from ..extensions import MIGRATIONS_VERSION_TABLE
+from ... import MIGRATIONS_DIRECTORY
+from ...extensions import MIGRATIONS_VERSION_TABLE
 
 UPGRADE = "run `flask db upgrade`"
 

@@ -5,7 +5,7 @@ The same schemas validate requests, serialize responses and describe the OpenAPI
 
 from marshmallow import Schema, fields, validate
 
-from ..models.user import (
+from ...models.user import (
     AVATAR_URL_MAX,
     EMAIL_MAX,
     FICHA_MAX,
@@ -13,8 +13,8 @@ from ..models.user import (
     PHONE_MAX,
     PROGRAM_MAX,
 )
-from ..roles import ROLES
-from ..web.fields import (
+from ...roles import ROLES
+from ..fields import (
     Email,
     RequestSchema,
     Text,
@@ -23,7 +23,7 @@ from ..web.fields import (
     optional_text,
     optional_web_url,
 )
-from ..web.messages import INVALID_ROLE
+from ..messages import INVALID_ROLE
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from ..roles import ROLES
-from ..web.fields import RequestSchema
+from ...roles import ROLES
+from ..fields import RequestSchema
 
 
 class JwksSchema(Schema):

@@ -15,10 +15,10 @@ from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from ..config import PAGE_PATHS
-from ..exceptions import AddressOverFailureBudget, HashingBusy
-from ..web import errors as api_errors
-from ..web.messages import PAGE_ERRORS
+from ...config import PAGE_PATHS
+from ...exceptions import AddressOverFailureBudget, HashingBusy
+from .. import errors as api_errors
+from ..messages import PAGE_ERRORS
 from . import bp
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 The docstrings are the OpenAPI summaries and descriptions: Spanish, for the API's audience.
 """
 
-from ..web.errors import ServiceUnavailable
+from ..errors import ServiceUnavailable
 from . import bp
 from .checks import readiness
 from .schemas import LiveSchema, ReadySchema

@@ -11,13 +11,13 @@ document and Swagger UI: they are written in Spanish, for the API's audience.
 from flask import jsonify
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
-from .. import accounts, sessions
-from ..config import settings
-from ..exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
-from ..extensions import db, limiter
-from ..security import lockout
-from ..security.failure_budget import guarded
-from ..web import messages
+from ... import accounts, sessions
+from ...config import settings
+from ...exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
+from ...extensions import db, limiter
+from ...security import lockout
+from ...security.failure_budget import guarded
+from .. import messages
 from . import bp
 from .schemas import (
     LoginSchema,

@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 
-from ..cli.failures import describe
-from ..config import Settings
-from .schema import schema_problem
+from ...cli.failures import describe
+from ...config import Settings
+from .migration_head import schema_problem
 
 # What the server (or SQLite) says when the settings themselves are wrong: waiting cannot help.
 NEVER_WORKS = (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ...enrolment import ON_EXISTING, SKIP
+from ...roles import ROLES
 from ..auth.schemas import MessageSchema, ProfileUpdateSchema, RegisterSchema, UserSchema, new_password_field
-from ..enrolment import ON_EXISTING, SKIP
-from ..roles import ROLES
-from ..web.fields import DateOrDateTime, QueryArgsSchema, RequestSchema, Text, length
-from ..web.messages import INVALID_CHOICE, INVALID_ROLE, RANGE_BETWEEN
+from ..fields import DateOrDateTime, QueryArgsSchema, RequestSchema, Text, length
+from ..messages import INVALID_CHOICE, INVALID_ROLE, RANGE_BETWEEN
 
 __all__ = [
     "AdminPasswordSchema", "ImportQuerySchema", "ImportRejectedSchema", "ImportReportSchema", "MessageSchema",

@@ -1,6 +1,6 @@
 """Health checks for load balancers and orchestrators, under /api/health."""
 
-from ..web.blueprint import Blueprint
+from ..blueprint import Blueprint
 
 bp = Blueprint(
     "health", __name__, url_prefix="/api/health", description="Estado del servicio para balanceadores"

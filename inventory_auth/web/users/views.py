@@ -7,14 +7,14 @@ slash, is answered as /stats.
 
 from __future__ import annotations
 
-from .. import enrolment, mail
-from ..accounts import admin, invitations
-from ..extensions import db
-from ..roles import ADMIN_GENERAL
-from ..web import messages
-from ..web.access import roles_required
-from ..web.fields import as_lower_bound, as_upper_bound
-from ..web.openapi import status_description
+from ... import enrolment, mail
+from ...accounts import admin, invitations
+from ...extensions import db
+from ...roles import ADMIN_GENERAL
+from .. import messages
+from ..access import roles_required
+from ..fields import as_lower_bound, as_upper_bound
+from ..openapi import status_description
 from . import bp, upload
 from .schemas import (
     AdminPasswordSchema,

@@ -6,7 +6,7 @@ will not wait less than two seconds for a connection, and a host that drops pack
 otherwise hold the health check — and the load balancer — for that long. A check still running
 from an earlier request is joined rather than started again, so a dead database never piles up
 threads. The same probe checks, until it once finds it right, that the schema is at the
-migrations' head (`schema.py`): an unmigrated database is not ready either. Redis has its own
+migrations' head (`migration_head.py`): an unmigrated database is not ready either. Redis has its own
 socket timeouts (`REDIS_TIMEOUT_SECONDS`).
 """
 
@@ -20,11 +20,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from ..config import settings
-from ..extensions import db
-from ..redis_client import get_redis
-from ..web.messages import DATABASE_DOWN, REDIS_DOWN, SCHEMA_NOT_CURRENT
-from .schema import schema_problem
+from ...config import settings
+from ...extensions import db
+from ...redis_client import get_redis
+from ..messages import DATABASE_DOWN, REDIS_DOWN, SCHEMA_NOT_CURRENT
+from .migration_head import schema_problem
 
 log = logging.getLogger(__name__)
 

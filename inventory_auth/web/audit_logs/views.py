@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..audit import queries
-from ..roles import ADMIN_GENERAL
-from ..web.access import roles_required
-from ..web.fields import as_lower_bound, as_upper_bound
+from ...audit import queries
+from ...roles import ADMIN_GENERAL
+from ..access import roles_required
+from ..fields import as_lower_bound, as_upper_bound
 from . import bp
 from .schemas import LogPageSchema, LogQuerySchema, StatsQuerySchema, StatsSchema
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..accounts import invitations, password_reset
-from ..exceptions import InvitationTokenInvalid, ResetTokenInvalid
-from ..web import messages
+from ...accounts import invitations, password_reset
+from ...exceptions import InvitationTokenInvalid, ResetTokenInvalid
+from .. import messages
 
 PASSWORD_FIELD = "password"  # the policy's messages go next to this field of the form
 

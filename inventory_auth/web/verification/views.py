@@ -8,11 +8,11 @@ from functools import wraps
 
 from flask import request
 
-from .. import service_clients
-from ..config import settings
-from ..exceptions import ServiceAuthenticationFailed
-from ..signing import current_keyring
-from ..web.openapi import SERVICE_SCHEME
+from ... import service_clients
+from ...config import settings
+from ...exceptions import ServiceAuthenticationFailed
+from ...signing import current_keyring
+from ..openapi import SERVICE_SCHEME
 from . import bp
 from .schemas import IntrospectionRequestSchema, IntrospectionSchema, JwksSchema
 

@@ -43,7 +43,7 @@ from flask_jwt_extended.tokens import _decode_jwt
 from flask_jwt_extended.utils import get_unverified_jwt_headers
 from jwt.utils import base64url_decode
 
-from .signing import current_keyring
+from ..signing import current_keyring
 
 # The key a token being encoded is signed with (set only around one encode).
 _signing_key: ContextVar = ContextVar("signing_key", default=None)
@@ -120,3 +120,7 @@ def _encode_key(_identity):
     """The private key chosen for the token being encoded; SECRET_KEY under HS*."""
     key = _signing_key.get()
     return config.encode_key if key is None else key.private_key
+
+
+# The one manager of the service, bound to the application in the factory.
+jwt = JWTManager()

@@ -5,7 +5,7 @@ backend's, as the app reads them: a plain list with `X-Total-Count`, 200 on crea
 The rules themselves are in `accounts/admin.py`, shared with `flask users`.
 """
 
-from ..web.blueprint import Blueprint
+from ..blueprint import Blueprint
 
 bp = Blueprint(
     "users", __name__, url_prefix="/api/users", description="Administración de cuentas (admin_general)"

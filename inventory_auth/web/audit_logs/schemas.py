@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..models.audit_log import ACTION_MAX, ENTITY_TYPE_MAX
-from ..web.fields import DateOrDateTime, OptionalText, QueryArgsSchema, length
-from ..web.messages import INTEGER_AT_LEAST, INTEGER_BETWEEN, NOT_INTEGER
+from ...models.audit_log import ACTION_MAX, ENTITY_TYPE_MAX
+from ..fields import DateOrDateTime, OptionalText, QueryArgsSchema, length
+from ..messages import INTEGER_AT_LEAST, INTEGER_BETWEEN, NOT_INTEGER
 
 PER_PAGE_MAX = 100
 DAYS_MAX = 3650

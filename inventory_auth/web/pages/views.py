@@ -15,14 +15,14 @@ from flask_limiter.util import get_remote_address
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from ..accounts import password_reset
-from ..auth.password_reset import CONFIRM_LIMIT_SCOPE, REQUEST_LIMIT_SCOPE
+from ...accounts import password_reset
+from ...config import ACTIVATION_PAGE, RESET_PAGE
+from ...exceptions import WeakPassword
+from ...extensions import db, limiter
+from ...security import failure_budget
+from .. import messages
+from ..auth.password_reset_views import CONFIRM_LIMIT_SCOPE, REQUEST_LIMIT_SCOPE
 from ..auth.views import configured_limit
-from ..config import ACTIVATION_PAGE, RESET_PAGE
-from ..exceptions import WeakPassword
-from ..extensions import db, limiter
-from ..security import failure_budget
-from ..web import messages
 from . import bp
 from .flows import ACTIVATION, PASSWORD_FIELD, RESET, Flow
 from .forms import FORM_TYPE, AskLinkForm, NewPasswordForm, as_input, errors_of, posted_form, token_from

@@ -15,10 +15,10 @@ from marshmallow import EXCLUDE, ValidationError, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
-from ..accounts.link_tokens import TOKEN_MAX_LENGTH
+from ...accounts.link_tokens import TOKEN_MAX_LENGTH
+from .. import messages
 from ..auth.schemas import email_field, new_password_field
-from ..web import messages
-from ..web.fields import RequestSchema, Text
+from ..fields import RequestSchema, Text
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{16,{TOKEN_MAX_LENGTH}}}")

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..accounts import password_reset
-from ..extensions import db, limiter
-from ..security.failure_budget import guarded
-from ..web import messages
-from ..web.fields import RequestSchema, Text, length
+from ...accounts import password_reset
+from ...extensions import db, limiter
+from ...security.failure_budget import guarded
+from .. import messages
+from ..fields import RequestSchema, Text, length
 from . import bp
 from .schemas import MessageSchema, email_field, new_password_field
 from .views import configured_limit

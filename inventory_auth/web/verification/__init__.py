@@ -2,7 +2,7 @@
 (GET /jwks.json) and token introspection (POST /introspect, RFC 7662). docs/integration.md shows
 a service using both."""
 
-from ..web.blueprint import Blueprint
+from ..blueprint import Blueprint
 
 bp = Blueprint(
     "verification", __name__, url_prefix="/api/auth",

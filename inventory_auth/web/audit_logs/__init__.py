@@ -1,6 +1,6 @@
 """The audit screen's blueprint: the audit trail's page and statistics, under /api/audit-logs."""
 
-from ..web.blueprint import Blueprint
+from ..blueprint import Blueprint
 
 bp = Blueprint(
     "audit_logs",

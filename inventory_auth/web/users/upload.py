@@ -12,9 +12,9 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 
-from ..config import settings
-from ..web import messages
-from ..web.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from ...config import settings
+from .. import messages
+from ..errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 # Content types a roster body may carry (browsers send application/vnd.ms-excel for a .csv on
 # Windows, and application/octet-stream when they do not know).
