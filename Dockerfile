@@ -22,4 +22,4 @@ USER inventory
 
 EXPOSE 8001
 # Migrations are a release step: `docker compose run --rm auth flask --app wsgi db upgrade`.
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+CMD ["python", "-m", "inventory_auth.serve"]

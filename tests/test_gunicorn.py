@@ -1,5 +1,6 @@
-"""The real server command, `gunicorn -c gunicorn.conf.py wsgi:app`, as the Procfile and the
-Docker image run it: a misconfigured service stops, and two instances share a host."""
+"""The real server command, `python -m inventory_auth.serve` (which becomes `gunicorn -c
+gunicorn.conf.py wsgi:app`), as the Procfile and the Docker image run it: a misconfigured service
+stops with one line, and two instances share a host."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ class Server:
         self._log = self.log_path.open("w")
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *args], cwd=ROOT, env=environ,
+            [sys.executable, "-m", *args], cwd=ROOT, env=environ,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )
 
@@ -104,7 +105,18 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(tmp_path: Path, name: str, args: list[str], environ: dict):
-    server = Server(tmp_path, name, args, environ)
+    """gunicorn itself, with these arguments."""
+    server = Server(tmp_path, name, ["gunicorn", *args], environ)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def served(tmp_path: Path, name: str, environ: dict, options: tuple[str, ...] = ()):
+    """The service as the Procfile and the image start it."""
+    server = Server(tmp_path, name, ["inventory_auth.serve", *options], environ)
     try:
         yield server
     finally:
@@ -140,6 +152,7 @@ MISCONFIGURATIONS = {
     "a negative TRUSTED_PROXIES": ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
     "a word for GUNICORN_THREADS": ({"GUNICORN_THREADS": "dieciseis"}, "GUNICORN_THREADS"),
     "no workers": ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY must be a whole number from 1"),
+    "a word for WEB_CONCURRENCY": ({"WEB_CONCURRENCY": "abc"}, "WEB_CONCURRENCY must be a whole number"),
     "a word for GUNICORN_TIMEOUT": ({"GUNICORN_TIMEOUT": "treinta"}, "GUNICORN_TIMEOUT"),
     "an unknown GUNICORN_REUSE_PORT": ({"GUNICORN_REUSE_PORT": "maybe"}, "GUNICORN_REUSE_PORT"),
     "a word for RATE_LIMITS_ENABLED": ({"RATE_LIMITS_ENABLED": "nope"}, "RATE_LIMITS_ENABLED"),
@@ -154,13 +167,25 @@ MISCONFIGURATIONS = {
 }
 
 
+def test_gunicorn_started_bare_stops_with_the_same_one_line(tmp_path):
+    """`gunicorn -c gunicorn.conf.py wsgi:app` without the launcher reads the same settings."""
+    environ = server_environment(tmp_path, free_port(), SECRET_KEY="corta")
+    with gunicorn(tmp_path, "bare-misconfigured", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        status, _ = server.wait(timeout=15)
+        output = server.output()
+    assert status not in (None, 0), output
+    (line,) = [line for line in output.splitlines() if line.startswith("inventory_auth: ")]
+    assert "SECRET_KEY" in line
+    assert "Listening at" not in output
+
+
 @pytest.mark.parametrize("overrides, setting", MISCONFIGURATIONS.values(), ids=MISCONFIGURATIONS.keys())
 def test_a_misconfigured_server_stops_at_once_with_one_line(tmp_path, overrides, setting):
     port = free_port()
     if overrides.get("JWT_PRIVATE_KEY_FILE") == "{an Ed25519 key}":
         overrides = {**overrides, "JWT_PRIVATE_KEY_FILE": private_key_file(tmp_path, "EdDSA")}
     environ = server_environment(tmp_path, port, **overrides)
-    with gunicorn(tmp_path, "misconfigured", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+    with served(tmp_path, "misconfigured", environ) as server:
         status, seconds = server.wait(timeout=15)
         output = server.output()
 
@@ -286,7 +311,7 @@ NEVER_WORKS = {
 def test_database_settings_that_can_never_work_stop_the_server_with_one_line(tmp_path, url, says):
     port = free_port()
     environ = server_environment(tmp_path, port, DATABASE_URL=url(tmp_path))
-    with gunicorn(tmp_path, "bad-database", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+    with served(tmp_path, "bad-database", environ) as server:
         status, seconds = server.wait(timeout=20)
         output = server.output()
         assert status == 1, output
@@ -301,7 +326,7 @@ def test_database_settings_that_can_never_work_stop_the_server_with_one_line(tmp
 def test_an_unreachable_database_is_one_warning_and_the_server_serves_not_ready(tmp_path):
     port = free_port()
     environ = server_environment(tmp_path, port, DATABASE_URL=postgres_url(port=free_port()))
-    with gunicorn(tmp_path, "db-down", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+    with served(tmp_path, "db-down", environ) as server:
         wait_until_serving(server, port)
         assert ready(port) == 503
         (line,) = reasons(server.output(), "database")
@@ -314,7 +339,7 @@ def test_an_unmigrated_database_is_one_warning_saying_what_to_run(tmp_path):
     environ = server_environment(tmp_path, port, MAIL_SERVER="127.0.0.1",
                                  MAIL_DEFAULT_SENDER="no-reply@sena.edu.co",
                                  PASSWORD_RESET_URL="https://inventario.sena.edu.co/r?token={token}")
-    with gunicorn(tmp_path, "unmigrated", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+    with served(tmp_path, "unmigrated", environ) as server:
         wait_until_serving(server, port)
         assert ready(port) == 503
         (line,) = reasons(server.output(), "database")
@@ -338,7 +363,7 @@ def test_without_a_mail_server_only_the_master_says_so_once(tmp_path):
     assert listed.returncode == 0, listed.stderr
     for command in (upgraded, listed):  # no command needs mail: none speaks of it
         assert "MAIL_SERVER" not in command.stdout + command.stderr
-    with gunicorn(tmp_path, "no-mail", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+    with served(tmp_path, "no-mail", environ) as server:
         wait_until_serving(server, port)
         assert ready(port) == 200
         time.sleep(1)  # every worker has booted
@@ -356,7 +381,7 @@ def test_a_port_in_use_stops_the_server_at_once_with_one_line(tmp_path):
         holder.listen(1)
         port = holder.getsockname()[1]
         environ = server_environment(tmp_path, port)
-        with gunicorn(tmp_path, "taken", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+        with served(tmp_path, "taken", environ) as server:
             status, seconds = server.wait(timeout=20)
             output = server.output()
     assert status == 1, output
@@ -370,6 +395,6 @@ def test_the_default_address_is_the_loopback(tmp_path):
     port = free_port()
     environ = server_environment(tmp_path, port)
     del environ["BIND_HOST"]
-    with gunicorn(tmp_path, "loopback", ["-c", "gunicorn.conf.py", "wsgi:app"], environ) as server:
+    with served(tmp_path, "loopback", environ) as server:
         wait_until_serving(server, port)
         assert f"Listening at: http://127.0.0.1:{port}" in server.output()

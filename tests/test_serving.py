@@ -19,11 +19,25 @@ def gunicorn_settings(monkeypatch, **environ):
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
-def test_procfile_migrates_on_release_and_serves_with_gunicorn():
+def test_procfile_migrates_on_release_and_serves_through_the_launcher():
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
     assert lines["release"] == "flask db upgrade"
     # A platform's router reaches the process from outside it: every interface, said explicitly.
-    assert lines["web"] == "BIND_HOST=0.0.0.0 gunicorn -c gunicorn.conf.py wsgi:app"
+    assert lines["web"] == "BIND_HOST=0.0.0.0 python -m inventory_auth.serve"
+
+
+def test_the_image_serves_through_the_same_launcher():
+    commands = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")]
+    assert commands == ['CMD ["python", "-m", "inventory_auth.serve"]']
+
+
+def test_the_launcher_becomes_gunicorn_with_the_service_configuration():
+    from inventory_auth.serve import gunicorn_command
+
+    command = gunicorn_command(["--log-level", "debug"])
+    assert command[1:4] == ["-m", "gunicorn", "-c"]
+    assert Path(command[4]) == ROOT / "gunicorn.conf.py"
+    assert command[5:] == ["--log-level", "debug", "wsgi:app"]
 
 
 @pytest.mark.parametrize(
