@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from inventory_auth import create_app
+from inventory_auth import create_app, mail
 from inventory_auth.extensions import db
 
 from helpers import (
@@ -67,6 +67,8 @@ def make_app(database_url):
 
     yield make
     for app in apps:
+        # The app's mail thread ends with its test: nothing it logs reaches a later test's output.
+        mail.outbox(app).close(timeout=2)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
