@@ -256,7 +256,7 @@ def token_settings(env: Environment, env_name: str, instance_path: str, warnings
         warnings.append(
             f"ACCESS_TOKEN_EXPIRE={access_minutes} is read as minutes (the previous backend read it "
             "as days): access tokens live "
-            f"{access_minutes} minute(s); see docs/migrating.md, 'Token lifetime'"
+            f"{access_minutes} minute(s); see docs/migrating.md, 'Tokens and their lifetime'"
         )
     return {
         "JWT_ALGORITHM": algorithm,
