@@ -147,3 +147,16 @@ def test_a_registration_never_holds_two_connections(app, client):
         app, lambda: client.post("/api/auth/register", json=registration()))
     assert response.status_code == 201, response.get_json()
     assert most == 1
+
+
+def test_an_administrator_sets_a_password_without_a_connection(client, accounts, create_user,
+                                                              connections_during_hashes):
+    admin = create_user(role="admin_general", email="rectora@sena.edu.co", first_name="Rosa",
+                        last_name="Díaz")
+    headers = bearer(accounts.login(admin["email"])["access_token"])
+    user = accounts.register()
+    connections_during_hashes.clear()
+    response = client.post(f"/api/users/{user['id']}/password", json={"new_password": NEW_PASSWORD},
+                           headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert connections_during_hashes == [0]
