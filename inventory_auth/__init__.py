@@ -56,7 +56,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
 def register_extensions(app: Flask) -> None:
     from . import database, models, redis_client  # noqa: F401  (models: tables known to SQLAlchemy and Alembic)
     from .extensions import db, limiter, migrate
-    from .security import hash_bulkhead, passwords
+    from .security import hash_bulkhead, lockout, passwords
     from .sessions import token_check
     from .sessions.jwt_manager import jwt
     from .signing import keyring
@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     database.init_app(app)
+    lockout.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY))
     jwt.init_app(app)
     keyring.init_app(app)

@@ -13,6 +13,13 @@ class DomainError(Exception):
     """Base of every refusal the domain reports."""
 
 
+class RecordedRefusal(DomainError):
+    """A refusal whose request must still keep what the domain recorded on the way to it (a failed
+    login's lockout count and audit record, the session a reused refresh token ends). The edge
+    commits the request's transaction before it answers with one of these; every other error
+    rolls it back (`web/transaction.py`)."""
+
+
 # Accounts
 class UserNotFound(DomainError):
     """The account named (by id or token) does not exist."""
@@ -44,8 +51,9 @@ class LastAdminGeneral(DomainError):
 
 
 # Authentication
-class AuthenticationFailed(DomainError):
-    """A login that did not succeed; what it recorded (lockout, rehash) is still committed."""
+class AuthenticationFailed(RecordedRefusal):
+    """A login or a password check that did not succeed; what it recorded (the lockout's count,
+    the audit record) is still committed."""
 
 
 class InvalidCredentials(AuthenticationFailed):
@@ -78,8 +86,8 @@ class AddressOverFailureBudget(DomainError):
         self.retry_after = retry_after
 
 
-class WrongCurrentPassword(DomainError):
-    """A password change whose current password did not verify."""
+class WrongCurrentPassword(RecordedRefusal):
+    """A password change whose current password did not verify (counted for the lockout)."""
 
 
 class ResetTokenInvalid(DomainError):
@@ -110,7 +118,7 @@ class InvalidToken(DomainError):
     """Expired, forged, of the wrong type, revoked, or naming a session that ended."""
 
 
-class RefreshTokenReused(InvalidToken):
+class RefreshTokenReused(InvalidToken, RecordedRefusal):
     """A refresh token replaced earlier was presented again: its session has been ended."""
 
 

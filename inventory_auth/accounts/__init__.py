@@ -6,7 +6,7 @@ passwords (`password_reset.py`) and invitations to accounts created without one
 Shared by the HTTP API and the `flask users` commands; nothing here commits.
 """
 
-from .authentication import authenticate, change_password
+from .authentication import authenticate, change_password, login
 from .store import (
     check_password_policy,
     create_user,
@@ -26,6 +26,7 @@ __all__ = [
     "find_by_email",
     "get_user",
     "has_password",
+    "login",
     "register",
     "set_password",
     "update_profile",

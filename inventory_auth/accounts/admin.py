@@ -32,8 +32,7 @@ from ..extensions import db
 from ..models import User
 from ..models.types import utcnow
 from ..roles import ADMIN_GENERAL, ROLES
-from .store import create_user, end_sessions_and_links
-from .store import set_password as _set_password
+from .store import create_user, credentials, end_sessions_and_links, new_password_hash, replace_password
 
 # The fields PUT /api/users/{id} may change, besides `role` and `is_active`.
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "program", "ficha", "avatar_url", "environment_id")
@@ -43,14 +42,19 @@ RECENT_DAYS = 7
 # Reading ---------------------------------------------------------------------------------------
 
 
+def _as_id(user_id) -> uuid.UUID:
+    """A malformed id is as unknown as a missing one."""
+    if isinstance(user_id, uuid.UUID):
+        return user_id
+    try:
+        return uuid.UUID(str(user_id))
+    except ValueError:
+        raise UserNotFound() from None
+
+
 def get(user_id) -> User:
     """The account with this id; a malformed id is as unknown as a missing one."""
-    if not isinstance(user_id, uuid.UUID):
-        try:
-            user_id = uuid.UUID(str(user_id))
-        except ValueError:
-            raise UserNotFound() from None
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, _as_id(user_id))
     if user is None:
         raise UserNotFound()
     return user
@@ -217,9 +221,14 @@ def activate(user_id) -> User:
 
 
 def set_password(user_id, password: str, *, field: str = "new_password") -> User:
-    """An administrator sets the password (policy applies); every session of the user ends."""
-    user = get(user_id)
-    _set_password(user, password, field=field)
+    """An administrator sets the password (policy applies); every session of the user ends. The
+    account is read, and the password hashed, before the session takes a connection."""
+    account = credentials(_as_id(user_id))
+    if account is None:
+        raise UserNotFound()
+    password_hash = new_password_hash(account, password, field=field)
+    user = get(account.id)
+    replace_password(user, password_hash)
     audit.record(actions.USER_SET_PASSWORD, entity_id=user.id)
     return user
 

@@ -21,14 +21,13 @@ from sqlalchemy import insert
 from .. import audit, mail
 from ..audit import actions
 from ..config import settings
-from ..database import release_connection
 from ..exceptions import AccountHasPassword, AccountInactive, InvitationTokenInvalid
 from ..extensions import db
 from ..models import InvitationToken, User
 from ..models.types import utcnow
 from ..security import lockout
 from . import link_tokens
-from .store import has_password, set_password
+from .store import Credentials, credentials, get_user, has_password, lock, new_password_hash, replace_password
 
 # The `outcome` of an invitation, as the audit trail records it.
 MAILED = "mail"
@@ -102,15 +101,16 @@ def send(pending: PendingInvitation | None) -> bool:
     return mail.send_invitation(pending.email, pending.first_name, pending.token, user_id=pending.user_id)
 
 
-def _usable(token: str, now) -> tuple[InvitationToken, User]:
+def _usable(token: str, now) -> tuple:
+    """The token's row and its user's credentials, read without holding a connection."""
     row = link_tokens.usable_row(InvitationToken, token, now)
-    user = db.session.get(User, row.user_id) if row is not None else None
-    if user is None or not user.is_active or has_password(user):
+    account = credentials(row.user_id) if row is not None else None
+    if account is None or not account.is_active or has_password(account):
         raise InvitationTokenInvalid()
-    return row, user
+    return row, account
 
 
-def check(token: str) -> User:
+def check(token: str) -> Credentials:
     """The invited user whose token this is, if it can still be used; else InvitationTokenInvalid
     (unknown, used, expired, superseded, a deactivated user or one who has a password by now)."""
     return _usable(token, utcnow())[1]
@@ -119,14 +119,17 @@ def check(token: str) -> User:
 def accept(token: str, password: str, *, field: str = "password") -> User:
     """Set the first password of the token's user; InvitationTokenInvalid or WeakPassword (then
     nothing has changed and the token still works). Every session ends (there are none), the
-    lockout counter is cleared, the event audited."""
+    lockout counter is cleared, the event audited. The token and the user are read, and the
+    password hashed, before the request's session takes a connection."""
     now = utcnow()
-    row, user = _usable(token, now)
-    release_connection()  # nothing written yet: no connection held through the hashing
-    set_password(user, password, field=field)
+    row, account = _usable(token, now)
+    password_hash = new_password_hash(account, password, field=field)  # the policy first
+    lock(account.id)  # the account's row first, as every change of its password or state does
     # One request only can use a token: a concurrent one finds it used and changes nothing.
     if not link_tokens.use(InvitationToken, row.id, now):
         raise InvitationTokenInvalid()
+    user = get_user(account.id)
+    replace_password(user, password_hash)
     lockout.clear(user.email)
     audit.record(actions.INVITATION_ACCEPTED, actor_id=user.id, entity_id=user.id)
     return user

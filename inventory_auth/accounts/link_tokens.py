@@ -13,6 +13,7 @@ import uuid
 
 from sqlalchemy import select, update
 
+from ..database import read_connection
 from ..extensions import db
 
 TOKEN_BYTES = 32  # 256 bits
@@ -48,8 +49,14 @@ def supersede(model, user_id: uuid.UUID, now) -> None:
 
 
 def usable_row(model, token: str, now):
-    """The row of `token` if it can still be used, else None."""
-    row = db.session.scalar(select(model).where(model.token_hash == token_digest(token)))
+    """The row of `token` (`id`, `user_id`) if it can still be used, else None; read on a
+    connection of its own, so that a password hash may follow without one held."""
+    table = model.__table__
+    with read_connection() as connection:
+        row = connection.execute(
+            select(table.c.id, table.c.user_id, table.c.used_at, table.c.superseded_at, table.c.expires_at)
+            .where(table.c.token_hash == token_digest(token))
+        ).first()
     if row is None or row.used_at is not None or row.superseded_at is not None or row.expires_at <= now:
         return None
     return row

@@ -31,7 +31,6 @@ from sqlalchemy import delete, select
 from .. import audit, mail
 from ..audit import actions
 from ..config import settings
-from ..database import release_connection
 from ..exceptions import ResetTokenInvalid
 from ..extensions import db
 from ..models import PasswordResetToken, User
@@ -39,7 +38,16 @@ from ..models.types import utcnow
 from ..security import lockout
 from . import link_tokens
 from .link_tokens import TOKEN_MAX_LENGTH, new_token, token_digest
-from .store import end_reset_links, find_by_email, lock, new_password_hash, replace_password
+from .store import (
+    Credentials,
+    credentials,
+    end_reset_links,
+    find_by_email,
+    get_user,
+    lock,
+    new_password_hash,
+    replace_password,
+)
 
 __all__ = [
     "TOKEN_MAX_LENGTH", "check", "confirm", "issue_link", "new_token", "request", "send", "token_digest",
@@ -157,15 +165,16 @@ def issue_link(user: User) -> str:
     return mail.reset_link(token)
 
 
-def _usable(token: str, now) -> tuple[PasswordResetToken, User]:
+def _usable(token: str, now) -> tuple:
+    """The token's row and its user's credentials, read without holding a connection."""
     row = link_tokens.usable_row(PasswordResetToken, token, now)
-    user = db.session.get(User, row.user_id) if row is not None else None
-    if user is None or not user.is_active:
+    account = credentials(row.user_id) if row is not None else None
+    if account is None or not account.is_active:
         raise ResetTokenInvalid()
-    return row, user
+    return row, account
 
 
-def check(token: str) -> User:
+def check(token: str) -> Credentials:
     """The user whose link this is, if it can still be used (the page that asks for the new
     password shows its form only then); else ResetTokenInvalid. Changes nothing."""
     return _usable(token, utcnow())[1]
@@ -173,16 +182,17 @@ def check(token: str) -> User:
 
 def confirm(token: str, new_password: str, *, field: str = "new_password") -> User:
     """Set the password of the token's user; ResetTokenInvalid or WeakPassword (then nothing
-    has changed and the token still works)."""
+    has changed and the token still works). The token and the user are read, and the new
+    password hashed, before the request's session takes a connection."""
     now = utcnow()
-    row, user = _usable(token, now)
-    release_connection()  # nothing written yet: no connection held through the hashing
-    password_hash = new_password_hash(user, new_password, field=field)  # the policy first
-    lock(user.id)  # the account's row first, as every change of its password or state does
+    row, account = _usable(token, now)
+    password_hash = new_password_hash(account, new_password, field=field)  # the policy first
+    lock(account.id)  # the account's row first, as every change of its password or state does
     # Only one request can use a token: a concurrent one finds it used (or ended by a password
     # change, a role change or a deactivation that committed meanwhile) and changes nothing.
     if not link_tokens.use(PasswordResetToken, row.id, now):
         raise ResetTokenInvalid()
+    user = get_user(account.id)
     replace_password(user, password_hash)  # every session and every other link end
     lockout.clear(user.email)
     audit.record(actions.PASSWORD_RESET, actor_id=user.id, entity_id=user.id)

@@ -4,17 +4,24 @@ Whatever changes what a user's tokens stand for (password, role, active state) e
 session of that user, and every reset link still out, at once (`end_sessions_and_links`).
 Nothing here commits: the view or command does, so that a change and everything it causes (ended
 sessions, later the audit record) land together or not at all.
+
+What a password hash needs (`Credentials`) is read through `database.read_connection`, before the
+request's ORM session takes a connection: none is held, idle in a transaction, through the
+~130 ms of the hash; the ORM entity is loaded afterwards, where something is written.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass, fields
+
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit, sessions
 from ..audit import actions
 from ..config import settings
-from ..database import release_connection
+from ..database import read_connection
 from ..exceptions import EmailTaken, HashingBusy, RoleNotSelfService, UserNotFound, WeakPassword
 from ..extensions import db
 from ..models import PasswordResetToken, User
@@ -38,6 +45,46 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """An account as a password check sees it, read without holding a connection afterwards."""
+
+    id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    password_hash: str
+    is_active: bool
+    session_generation: int
+
+
+_CREDENTIALS = select(*(User.__table__.c[field.name] for field in fields(Credentials)))
+
+
+def _read_credentials(condition) -> Credentials | None:
+    with read_connection() as connection:
+        row = connection.execute(_CREDENTIALS.where(condition)).first()
+    return Credentials(*row) if row is not None else None
+
+
+def credentials(user_id) -> Credentials | None:
+    """What checking a password of the account `user_id` needs, on a connection of its own."""
+    return _read_credentials(User.__table__.c.id == user_id)
+
+
+def credentials_by_email(email: str) -> Credentials | None:
+    """The same, for the account of `email` (whatever its case)."""
+    return _read_credentials(func.lower(User.__table__.c.email) == email.lower())
+
+
+def email_taken(email: str) -> bool:
+    """Whether an account has `email`, read on a connection of its own (before a hash)."""
+    with read_connection() as connection:
+        return connection.execute(
+            select(User.__table__.c.id).where(func.lower(User.__table__.c.email) == email.lower())
+        ).first() is not None
+
+
 def check_password_policy(password: str, *, field: str = "password", **personal) -> None:
     problems = password_policy.problems(password, **personal)
     if problems:
@@ -53,8 +100,11 @@ def create_user(*, email: str, password: str | None, **fields) -> User:
     """Insert a user; a taken email (even by a concurrent request) is EmailTaken, never a 500.
 
     `password=None` creates the account without a password: it cannot sign in (a login is the
-    usual 401) until its owner chooses one through an invitation."""
-    if find_by_email(email) is not None:
+    usual 401) until its owner chooses one through an invitation. The email is looked up before
+    the hash, without holding a connection through it; the INSERT skips a row whose email a
+    concurrent request took meanwhile (`ON CONFLICT DO NOTHING`), which is EmailTaken too, and
+    the caller's transaction goes on unharmed."""
+    if email_taken(email):
         raise EmailTaken()
     if password is None:
         password_hash = unusable_hash()
@@ -62,28 +112,26 @@ def create_user(*, email: str, password: str | None, **fields) -> User:
         check_password_policy(
             password, email=email, first_name=fields.get("first_name"), last_name=fields.get("last_name")
         )
-        release_connection()  # none held while queued for a hashing slot
         try:
             with hash_bulkhead.slot():
                 # Registrations of one email at once all passed the check above: the one that got
                 # in first may have taken it meanwhile, and then no hash is needed to say so.
-                if find_by_email(email) is not None:
+                if email_taken(email):
                     raise EmailTaken()
-                release_connection()
                 password_hash = hash_password(password)
         except HashingBusy:
-            if find_by_email(email) is not None:  # the true answer, rather than "come back later"
+            if email_taken(email):  # the true answer, rather than "come back later"
                 raise EmailTaken() from None
             raise
-    user = User(email=email, password_hash=password_hash, **fields)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        if find_by_email(email) is not None:
-            raise EmailTaken() from None
-        raise
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    user = db.session.scalar(
+        dialect.insert(User)
+        .values(email=email, password_hash=password_hash, **fields)
+        .on_conflict_do_nothing()
+        .returning(User)
+    )
+    if user is None:
+        raise EmailTaken()
     return user
 
 

@@ -20,9 +20,11 @@ record. Inserting takes no lock another login waits for: new rows lock only them
 unique index entries of their emails); an update locks the row it changes.
 
 Two imports of overlapping files at the same moment: the second one's INSERT meets the first's
-email in the unique index (`uq_users_email_lower`), waits for it to commit and fails; the
-transaction is then rolled back and planned again, so those rows are now existing accounts. After
-ATTEMPTS such rounds it gives up with `ImportRaced` (a 409), never a duplicate or a 500.
+email in the unique index (`uq_users_email_lower`), waits for it to commit and skips that row
+(`ON CONFLICT DO NOTHING`); the import then deletes the accounts it inserted in this round, before
+writing anything else, and plans again, so those rows are now existing accounts. After ATTEMPTS
+such rounds it gives up with `ImportRaced` (a 409), never a duplicate or a 500. The caller's
+transaction is never rolled back here.
 
 Nothing here commits: the view or the command does, then sends the invitations it is handed
 (`Report.invitations`, through `send_invitations`), after the commit.
@@ -34,8 +36,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit, mail
 from ..accounts import admin, invitations
@@ -129,14 +131,8 @@ def import_accounts(
             if step:
                 step(len(valid))
             return report
-        try:
-            _write(plan, report, file_name, on_existing, invite, step)
+        if _write(plan, report, file_name, on_existing, invite, step):
             return report
-        except IntegrityError:
-            db.session.rollback()
-            taken = _existing([row.data["email"] for row in plan.create])
-            if not taken:
-                raise  # not a race on an email: a real fault
     raise ImportRaced()
 
 
@@ -191,23 +187,48 @@ def _guard_last_admin(plan: _Plan, columns) -> None:
         ])
 
 
+def _insert_accounts(accounts: list[dict]) -> list[uuid.UUID]:
+    """INSERT the accounts, skipping any whose email an account has (a concurrent import's, once
+    it commits); the ids inserted."""
+    table = User.__table__
+    names = set().union(*accounts)  # one statement for every row: a cell absent is NULL
+    accounts = [{name: account.get(name) for name in names} for account in accounts]
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return list(db.session.execute(statement, accounts).scalars())
+
+
+def _delete_accounts(ids: list[uuid.UUID]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        db.session.execute(delete(User.__table__).where(User.__table__.c.id.in_(ids[start:start + CHUNK])))
+
+
 def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str, invite: bool,
-           progress) -> None:
+           progress) -> bool:
+    """Write the plan; False, having written nothing, when a concurrent writer took one of its
+    emails (plan again)."""
     import_id = uuid.uuid4()
     report.import_id = import_id
     now = utcnow()
     # Inserted in email order: two imports that share emails then wait for each other's index
-    # entries in the same order, and never deadlock.
+    # entries in the same order, and never deadlock. Every account first, so that a race is
+    # found before anything else is written.
     creating = sorted(plan.create, key=lambda row: row.data["email"])
+    chunks, inserted = [], []
+    for start in range(0, len(creating), CHUNK):
+        chunk = creating[start:start + CHUNK]
+        accounts = [
+            {**row.data, "id": uuid.uuid4(), "password_hash": unusable_hash(), "is_active": True,
+             "created_at": now, "updated_at": now}
+            for row in chunk
+        ]
+        inserted += _insert_accounts(accounts)
+        if len(inserted) < start + len(chunk):
+            _delete_accounts(inserted)
+            return False
+        chunks.append((chunk, accounts))
     with audit.tagged(import_id=str(import_id)):
-        for start in range(0, len(creating), CHUNK):
-            chunk = creating[start:start + CHUNK]
-            accounts = [
-                {**row.data, "id": uuid.uuid4(), "password_hash": unusable_hash(), "is_active": True,
-                 "created_at": now, "updated_at": now}
-                for row in chunk
-            ]
-            db.session.execute(insert(User), accounts)
+        for chunk, accounts in chunks:
             audit.record_many(
                 actions.USER_CREATE,
                 [(account["id"], row.data) for account, row in zip(accounts, chunk, strict=True)],
@@ -237,6 +258,7 @@ def _write(plan: _Plan, report: Report, file_name: str | None, on_existing: str,
         db.session.flush()
     if progress and plan.unchanged:
         progress(plan.unchanged)
+    return True
 
 
 def send_invitations(report: Report) -> int:

@@ -10,12 +10,18 @@ commits; a failed login commits its failure before answering.
 At most one password check per account runs at a time, on every worker and instance together:
 `reserve` takes the account's lease (`attempt_until`, `lease_seconds()` ahead) before the
 hash, in one atomic upsert on its own short transaction (visible to every worker at once, not at
-the request's commit), only if no lease is running and the account does not wait. The failure or
-success the attempt records releases the lease in the caller's transaction, so the next attempt
-sees the count this one left. A concurrent attempt for the same account is refused at once
-(`AttemptInProgress`: 429, not counted as a failure). A burst therefore checks passwords one
-after another and can never check more than `LOCKOUT_THRESHOLD` before the wait starts. A lease
-whose worker died runs out by itself.
+the request's commit), only if no lease is running and the account does not wait. A concurrent
+attempt for the same account is refused at once (`AttemptInProgress`: 429, not counted as a
+failure). A burst therefore checks passwords one after another and can never check more than
+`LOCKOUT_THRESHOLD` before the wait starts.
+
+The lease is given back exactly once, by the end of the request's transaction: its commit gives
+it back together with the outcome it records (the failure `record_failure` counts, the success
+`clear` forgets), so the next attempt sees the count this one left; a commit that records no
+outcome (a superseded attempt) gives it back in the same transaction. A transaction that ends any
+other way (an error, a 503 for want of a hashing slot, a failed commit) gives it back right after,
+on a short transaction of its own (`init_app` ties both to the session). A lease whose worker
+died runs out by itself.
 
 Counters live in the database, which every worker and instance shares. They are keyed by an HMAC
 of the normalized email: unknown emails lock exactly like real ones, so the lockout reveals
@@ -28,18 +34,17 @@ import hashlib
 import hmac
 import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy import bindparam, case, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..config import settings
 from ..database import own_transaction
-from ..exceptions import AccountLocked, AttemptInProgress, DomainError
+from ..exceptions import AccountLocked, AttemptInProgress
 from ..extensions import db
 from ..models import LoginFailure
 from ..models.types import utcnow
@@ -105,8 +110,9 @@ def reserve(email: str) -> None:
     """Take the account's lease before checking a password, on a short transaction of its own.
 
     Raises `AccountLocked` while the account waits and `AttemptInProgress` while another check
-    for it runs. The caller must then record the outcome (`record_failure` or `clear`, which
-    release the lease with its commit) or `release` it.
+    for it runs. The lease belongs to the session's transaction from then on: the outcome the
+    attempt records (`record_failure`, `clear`) gives it back with the commit, which gives back
+    any other too; a transaction that ends otherwise gives it back at once on its own.
     """
     key = account_key(email)
     now = utcnow()
@@ -114,11 +120,14 @@ def reserve(email: str) -> None:
     table = LoginFailure.__table__
     with own_transaction() as connection:
         statement = _reserve_statement(connection.dialect.name)
-        if connection.execute(statement, {"key": key, "now": now, "lease": lease}).first():
-            return
-        locked_until = connection.execute(
-            select(table.c.locked_until).where(table.c.account_key == key)
-        ).scalar()
+        taken = connection.execute(statement, {"key": key, "now": now, "lease": lease}).first()
+        if not taken:
+            locked_until = connection.execute(
+                select(table.c.locked_until).where(table.c.account_key == key)
+            ).scalar()
+    if taken:
+        _hold(key)
+        return
     if locked_until is not None and locked_until > now:
         raise AccountLocked(_remaining(locked_until, now))
     # Another check runs (or ended between the two statements): it takes a fraction of a second,
@@ -126,38 +135,80 @@ def reserve(email: str) -> None:
     raise AttemptInProgress(1)
 
 
-def release(email: str) -> None:
-    """Give the lease back without recording anything: the attempt ended in an error (a weak new
-    password, a database failure) and its request changes nothing.
+def _leases() -> dict[str, bool]:
+    """The leases the session's transaction holds: account key -> whether its outcome (a failure,
+    a success) has given it back in the transaction already."""
+    return db.session.info.setdefault(_LEASES, {})
 
-    The request's transaction is rolled back first (its writes, such as `clear`, hold the
-    account's row, which the release must update), then the lease is released on a short
-    transaction of its own. If the database cannot take it either, the lease runs out by itself.
-    """
-    db.session.rollback()
+
+_LEASES = "lockout.leases"
+
+
+def _hold(key: str) -> None:
+    """Tie a lease just taken to the session's transaction: begun here if none runs (no
+    connection is taken until a statement runs), so that its end, whichever it is, gives the
+    lease back (`_give_back_on_commit`, `_give_back_after_rollback`)."""
+    session = db.session()
+    if session.get_transaction() is None:
+        session.begin()
+    _leases()[key] = False
+
+
+def _settled(key: str) -> None:
+    leases = db.session.info.get(_LEASES)
+    if leases is not None and key in leases:
+        leases[key] = True
+
+
+def _release_statement():
+    table = LoginFailure.__table__
+    return update(table).where(table.c.account_key == bindparam("key")).values(attempt_until=None)
+
+
+def _give_back_on_commit(session) -> None:
+    """Before the request commits: a lease its outcome did not give back (a superseded attempt)
+    is given back in the same transaction."""
+    if session.in_nested_transaction():
+        return
+    for key, settled in session.info.get(_LEASES, {}).items():
+        if not settled:
+            session.execute(_release_statement(), {"key": key})
+
+
+def _forget_on_commit(session) -> None:
+    """Committed: the commit gave every lease back, with the outcome it recorded."""
+    if not session.in_nested_transaction():
+        session.info.pop(_LEASES, None)
+
+
+def _give_back_after_rollback(session, transaction) -> None:
+    """The transaction ended without a commit (rolled back, or closed by a failure, even one of
+    the commit itself): its writes are gone, outcome included, so each lease it held is given
+    back now, on a short transaction of its own, instead of blocking the account until it runs
+    out. The session's connection is back in the pool by now (never two at once). If the
+    database cannot take it either, the lease runs out by itself."""
+    if transaction.parent is not None:
+        return
+    leases = session.info.pop(_LEASES, None)
+    if not leases:
+        return
     try:
         with own_transaction() as connection:
-            connection.execute(
-                update(LoginFailure.__table__)
-                .where(LoginFailure.__table__.c.account_key == account_key(email))
-                .values(attempt_until=None)
-            )
+            for key in leases:
+                connection.execute(_release_statement(), {"key": key})
     except SQLAlchemyError as error:
         log.warning("lockout lease not released (it expires by itself): %s", type(error).__name__)
 
 
-@contextmanager
-def lease_given_back_on_error(email: str) -> Iterator[None]:
-    """Around a password check and the commit that records it: if anything but the domain's own
-    refusal ends it (the commit fails, a session cannot start...), give the lease back at once
-    instead of leaving the account refused until the lease runs out."""
-    try:
-        yield
-    except DomainError:
-        raise  # recorded and committed by the caller, which released the lease with it
-    except BaseException:
-        release(email)
-        raise
+def init_app(app) -> None:
+    """Give every lease back exactly once, at the end of the transaction that took it."""
+    for name, listener in (
+        ("before_commit", _give_back_on_commit),
+        ("after_commit", _forget_on_commit),
+        ("after_transaction_end", _give_back_after_rollback),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def _insert(dialect_name):
@@ -186,6 +237,7 @@ def record_failure(email: str) -> int:
         .returning(LoginFailure.failures)
     )
     failures = db.session.execute(statement).scalar_one()
+    _settled(key)
     wait = wait_seconds(failures)
     if wait:
         db.session.execute(
@@ -206,7 +258,9 @@ _CLEAR = (
 
 def clear(email: str) -> bool:
     """Forget an account's failures and its lease. True if there were failures."""
-    failures = db.session.execute(_CLEAR, {"key": account_key(email)}).scalar()
+    key = account_key(email)
+    failures = db.session.execute(_CLEAR, {"key": key}).scalar()
+    _settled(key)
     return bool(failures)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import bindparam, delete, or_, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..audit import actions
@@ -180,21 +179,18 @@ def end_all(user_id: uuid.UUID, *, reason: str) -> list[uuid.UUID]:
     return end_sessions(AuthSession.user_id == user_id, reason=reason)
 
 
-def claim(user: User, **values) -> bool:
+def claim(user_id: uuid.UUID, generation: int, **values) -> User | None:
     """Write `values` (e.g. `last_login`) to the user's row, locking it until the commit, only if
-    nothing ended the user's sessions since `user` was read (its `session_generation`); False
-    if something did: the password just checked, or the state it was checked in, is superseded."""
-    claimed = db.session.execute(
+    nothing ended the user's sessions since the row was read with `generation` (its
+    `session_generation`); the user as the row is now, loaded with the write. None if something
+    did: the password just checked, or the state it was checked in, is superseded."""
+    return db.session.scalar(
         update(User)
-        .where(User.id == user.id, User.session_generation == user.session_generation)
-        .values(values or {"session_generation": User.session_generation, "updated_at": User.updated_at}),
+        .where(User.id == user_id, User.session_generation == generation)
+        .values(values or {"session_generation": User.session_generation, "updated_at": User.updated_at})
+        .returning(User),
         execution_options={"synchronize_session": False},
     )
-    if claimed.rowcount != 1:
-        return False
-    for name, value in values.items():
-        set_committed_value(user, name, value)
-    return True
 
 
 def prune(user: User | None = None) -> int:

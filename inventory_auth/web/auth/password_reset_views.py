@@ -17,6 +17,7 @@ from ...extensions import db, limiter
 from ...security.failure_budget import guarded
 from .. import messages
 from ..fields import RequestSchema, Text, length
+from ..transaction import commits
 from . import bp
 from .schemas import MessageSchema, email_field, new_password_field
 from .views import configured_limit
@@ -73,6 +74,7 @@ def request_password_reset(data):
 @bp.arguments(ResetConfirmSchema)
 @bp.response(200, ResetDoneSchema)
 @guarded  # failures spend the address's budget (security/failure_budget.py)
+@commits
 def confirm_password_reset(data):
     """Restablecer la contraseña con el token del enlace recibido por correo.
 
@@ -80,5 +82,4 @@ def confirm_password_reset(data):
     desconocido, ya usado, vencido o reemplazado por uno más reciente recibe 400.
     """
     password_reset.confirm(data["token"], data["new_password"])
-    db.session.commit()
     return {"message": messages.PASSWORD_RESET_DONE}

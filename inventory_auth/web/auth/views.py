@@ -1,8 +1,9 @@
 """HTTP endpoints under /api/auth: parse with a schema, call the domain, commit, serialize.
 
-The commit rule: the view commits, once, when the domain has done its part. A failed login
-commits too (the lockout counts the failure), and so does a reused refresh token (its session is
-ended); both then answer with their error.
+The commit rule: the view commits, once, when the domain has done its part (`commits`,
+web/transaction.py). A failed login commits too (the lockout counts the failure), and so does a
+reused refresh token (its session is ended): their exceptions are `RecordedRefusal`s, committed
+before the error is answered; any other error rolls the request back.
 
 The views' docstrings are the operations' summaries (first line) and descriptions in the OpenAPI
 document and Swagger UI: they are written in Spanish, for the API's audience.
@@ -13,11 +14,10 @@ from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from ... import accounts, sessions
 from ...config import settings
-from ...exceptions import AuthenticationFailed, RefreshTokenReused, WrongCurrentPassword
-from ...extensions import db, limiter
-from ...security import lockout
+from ...extensions import limiter
 from ...security.failure_budget import guarded
 from .. import messages
+from ..transaction import commits
 from . import bp
 from .schemas import (
     LoginSchema,
@@ -43,17 +43,10 @@ def configured_limit(name):
 @bp.arguments(LoginSchema)
 @bp.response(200, TokenSchema)
 @guarded  # failures spend the address's budget (security/failure_budget.py)
+@commits
 def login(credentials):
     """Cambia correo y contraseña por un token de acceso y un token de renovación."""
-    with lockout.lease_given_back_on_error(credentials["email"]):
-        try:
-            user = accounts.authenticate(credentials["email"], credentials["password"])
-        except AuthenticationFailed:
-            db.session.commit()  # the failure counts toward the lockout, and is audited
-            raise
-        tokens = sessions.start(user)
-        db.session.commit()
-    return {**tokens, "user": user}
+    return accounts.login(credentials["email"], credentials["password"])
 
 
 @bp.post("/refresh")
@@ -61,15 +54,10 @@ def login(credentials):
 @bp.errors(401, 429, 503)
 @bp.arguments(RefreshSchema)
 @bp.response(200, TokenSchema)
+@commits
 def refresh(data):
     """Cambia un token de renovación (una sola vez) por un par nuevo."""
-    try:
-        answer = sessions.refresh(data["refresh_token"])
-    except RefreshTokenReused:
-        db.session.commit()
-        raise
-    db.session.commit()
-    return answer
+    return sessions.refresh(data["refresh_token"])
 
 
 @bp.post("/register")
@@ -79,6 +67,7 @@ def refresh(data):
 @bp.arguments(RegisterSchema)
 @bp.response(201, UserSchema)
 @guarded  # failures spend the address's budget (security/failure_budget.py)
+@commits
 def register(data):
     """Crea una cuenta.
 
@@ -87,9 +76,7 @@ def register(data):
     necesita el token de un `admin_general` (si no, 403). El cuerpo se valida antes de buscar el
     correo: un cuerpo incompleto (sin `role`, por ejemplo) recibe 422 aunque el correo ya exista.
     """
-    user = accounts.register(data, actor=get_current_user())
-    db.session.commit()
-    return user
+    return accounts.register(data, actor=get_current_user())
 
 
 @bp.get("/me")
@@ -108,11 +95,10 @@ def get_me():
 @bp.errors(404)
 @bp.arguments(ProfileUpdateSchema)
 @bp.response(200, UserSchema)
+@commits
 def update_me(changes):
     """Cambia los campos del perfil propio."""
-    user = accounts.update_profile(accounts.get_user(current_user.id), changes)
-    db.session.commit()
-    return user
+    return accounts.update_profile(accounts.get_user(current_user.id), changes)
 
 
 @bp.post("/me/change-password")
@@ -123,21 +109,14 @@ def update_me(changes):
 @bp.arguments(PasswordChangeSchema)
 @bp.response(200, PasswordChangedSchema)
 @guarded  # failures spend the address's budget (security/failure_budget.py)
+@commits
 def change_password(data):
     """Reemplaza la contraseña propia, dada la actual.
 
     Termina todas las sesiones del usuario, esta incluida (sus tokens de acceso y de renovación
     dejan de servir), y abre una sesión nueva cuyo par de tokens devuelve.
     """
-    user = accounts.get_user(current_user.id)
-    with lockout.lease_given_back_on_error(user.email):
-        try:
-            accounts.change_password(user, data["current_password"], data["new_password"])
-        except (WrongCurrentPassword, AuthenticationFailed):
-            db.session.commit()  # the failure counts toward the account's lockout
-            raise
-        tokens = sessions.start(user)
-        db.session.commit()
+    tokens = accounts.change_password(current_user.id, data["current_password"], data["new_password"])
     return {"message": messages.PASSWORD_CHANGED, **tokens}
 
 
@@ -145,10 +124,10 @@ def change_password(data):
 @jwt_required()
 @bp.bearer
 @bp.response(200, MessageSchema)
+@commits
 def logout():
     """Cierra la sesión del llamante: sus tokens de acceso y de renovación dejan de servir."""
     sessions.logout(current_user.id, sessions.current_session_id())
-    db.session.commit()
     return {"message": messages.LOGGED_OUT}
 
 
@@ -156,8 +135,8 @@ def logout():
 @jwt_required()
 @bp.bearer
 @bp.response(200, MessageSchema)
+@commits
 def logout_all():
     """Cierra todas las sesiones del llamante, en todos sus dispositivos."""
     sessions.logout_all(current_user.id)
-    db.session.commit()
     return {"message": messages.LOGGED_OUT_ALL}

@@ -23,6 +23,7 @@ from ...security import failure_budget
 from .. import messages
 from ..auth.password_reset_views import CONFIRM_LIMIT_SCOPE, REQUEST_LIMIT_SCOPE
 from ..auth.views import configured_limit
+from ..transaction import committed
 from . import bp
 from .flows import ACTIVATION, PASSWORD_FIELD, RESET, Flow
 from .forms import FORM_TYPE, AskLinkForm, NewPasswordForm, as_input, errors_of, posted_form, token_from
@@ -75,14 +76,12 @@ def set_password(flow: Flow, form):
     except ValidationError as error:
         return form_again(flow, token, errors_of(error))  # a link that cannot work gets no form
     try:
-        flow.accept(token, data["password"])
-        db.session.commit()
+        with committed():  # rolled back on a refusal
+            flow.accept(token, data["password"])
     except flow.invalid:
-        db.session.rollback()
         failure_budget.spend(address)
         return bad_link(flow)
     except WeakPassword as weak:
-        db.session.rollback()
         failure_budget.spend(address)
         problems = [messages.PASSWORD_PROBLEMS[code] for code in weak.problems]
         return form_again(flow, token, {PASSWORD_FIELD: problems})

@@ -15,6 +15,7 @@ from .. import messages
 from ..access import roles_required
 from ..fields import as_lower_bound, as_upper_bound
 from ..openapi import status_description
+from ..transaction import commits
 from . import bp, upload
 from .schemas import (
     AdminPasswordSchema,
@@ -78,11 +79,10 @@ def _double_slash_stats(state):
 @bp.errors(400)
 @bp.arguments(UserCreateSchema)
 @bp.response(200, UserSchema)
+@commits
 def create_user(data):
     """Crea un usuario de cualquier rol (aplica la política de contraseñas). Responde 200."""
-    user = admin.create(data)
-    db.session.commit()
-    return user
+    return admin.create(data)
 
 
 @bp.post("/import")
@@ -137,21 +137,20 @@ def get_user(user_id):
 @bp.errors(404, 409)
 @bp.arguments(UserUpdateSchema)
 @bp.response(200, UserSchema)
+@commits
 def update_user(changes, user_id):
     """Modifica un usuario; cambiar su rol o desactivarlo cierra todas sus sesiones."""
-    user = admin.update(user_id, changes)
-    db.session.commit()
-    return user
+    return admin.update(user_id, changes)
 
 
 @bp.delete("/<user_id>")
 @roles_required(ADMIN_GENERAL)
 @bp.errors(404, 409)
 @bp.response(200, MessageSchema)
+@commits
 def deactivate_user(user_id):
     """Desactiva un usuario (no borra nada) y cierra todas sus sesiones."""
     admin.deactivate(user_id)
-    db.session.commit()
     return {"message": messages.USER_DEACTIVATED}
 
 
@@ -159,10 +158,10 @@ def deactivate_user(user_id):
 @roles_required(ADMIN_GENERAL)
 @bp.errors(404)
 @bp.response(200, MessageSchema)
+@commits
 def activate_user(user_id):
     """Reactiva un usuario. No lleva cuerpo (se acepta uno vacío)."""
     admin.activate(user_id)
-    db.session.commit()
     return {"message": messages.USER_ACTIVATED}
 
 
@@ -185,8 +184,8 @@ def invite_user(user_id):
 @bp.errors(404)
 @bp.arguments(AdminPasswordSchema)
 @bp.response(200, MessageSchema)
+@commits
 def set_user_password(data, user_id):
     """Asigna una contraseña nueva al usuario (aplica la política) y cierra todas sus sesiones."""
     admin.set_password(user_id, data["new_password"])
-    db.session.commit()
     return {"message": messages.PASSWORD_CHANGED}
