@@ -31,6 +31,18 @@ def read_connection() -> Iterator[Connection]:
 
 
 @contextmanager
+def raw_read_connection(engine):
+    """The pool's DBAPI connection itself, in autocommit on PostgreSQL, back in the pool on exit."""
+    pooled = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            pooled.dbapi_connection.autocommit = True
+        yield pooled
+    finally:
+        pooled.close()
+
+
+@contextmanager
 def own_transaction() -> Iterator[Connection]:
     """A short transaction of its own, committed on exit, apart from the request's.
 
