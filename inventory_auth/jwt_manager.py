@@ -29,8 +29,9 @@ token in every configured location, parses the `Authorization` header with a reg
 and looks the manager and the settings up through Flask's context proxies a dozen times. The
 usual request (the bearer header of an access token) takes the same steps here on the manager
 looked up once (`verify_jwt_in_request` below, installed in the library's module so that
-`jwt_required` calls it); any other request goes through the library's function. That was 6% of
-the instructions of a GET /me; tests/test_token_verification_path.py holds the two equal for every
+`jwt_required` calls it); any other request goes through the library's function. The decode's
+settings are read from `app.config` once (`_decode_settings`), not through a proxy per setting.
+The two were 11% of the instructions of a GET /me; tests/test_token_verification_path.py holds the two equal for every
 kind of token in every form of header.
 
 Tied to flask-jwt-extended's internals (`_decode_jwt_from_config`, `_decode_jwt`), which is why
@@ -54,8 +55,10 @@ from flask_jwt_extended.exceptions import RevokedTokenError, UserClaimsVerificat
 from flask_jwt_extended.internal_utils import verify_token_type
 from flask_jwt_extended.tokens import _decode_jwt
 from flask_jwt_extended.utils import get_unverified_jwt_headers
+from jwt.algorithms import requires_cryptography
 from jwt.utils import base64url_decode
 
+from .signing import EXTENSION as KEYRING_EXTENSION
 from .signing import current_keyring
 
 # The key a token being encoded is signed with (set only around one encode).
@@ -100,23 +103,7 @@ class JWTManager(_LibraryJWTManager):
     ) -> dict:
         if self._decode_key_callback is not default_decode_key_callback:
             return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
-        ring = current_keyring()
-        if ring is None:
-            secret, algorithms = config.decode_key, config.decode_algorithms
-        else:
-            secret, algorithms = ring.verification(encoded_token)
-        kwargs = {
-            "algorithms": algorithms,
-            "audience": config.decode_audience,
-            "csrf_value": csrf_value,
-            "encoded_token": encoded_token,
-            "identity_claim_key": config.identity_claim_key,
-            "issuer": config.decode_issuer,
-            "leeway": config.leeway,
-            "secret": secret,
-            "verify_aud": config.decode_audience is not None,
-            "verify_sub": config.verify_sub,
-        }
+        kwargs = {**_decode_settings(encoded_token), "csrf_value": csrf_value, "encoded_token": encoded_token}
         try:
             claims = _decode_jwt(**kwargs, allow_expired=allow_expired)
         except pyjwt.ExpiredSignatureError as error:
@@ -128,6 +115,42 @@ class JWTManager(_LibraryJWTManager):
         if segment is not None:
             _verified.set((encoded_token, json.loads(base64url_decode(segment))))
         return claims
+
+
+def _decode_settings(encoded_token) -> dict:
+    """The settings `_decode_jwt` verifies `encoded_token` with: the key ring's key and algorithm
+    for its `kid` under an asymmetric ALGORITHM, else flask-jwt-extended's `config.decode_key`,
+    `decode_algorithms`, `decode_audience`, `identity_claim_key`, `decode_issuer`, `leeway` and
+    `verify_sub`, computed as its properties compute them, from `app.config` looked up once (each
+    property looks the application up through Flask's context proxy: a dozen lookups per token).
+    tests/test_token_verification_path.py holds them equal to the properties."""
+    app = current_app._get_current_object()
+    app_config = app.config
+    ring = app.extensions.get(KEYRING_EXTENSION)
+    algorithm = app_config["JWT_ALGORITHM"]
+    if ring is not None:
+        secret, algorithms = ring.verification(encoded_token)
+    elif algorithm in requires_cryptography:
+        secret, algorithms = config.decode_key, config.decode_algorithms
+    else:
+        # An empty secret: the library's property raises its own error.
+        secret = app_config["JWT_SECRET_KEY"] or app_config.get("SECRET_KEY") or config.decode_key
+        algorithms = app_config["JWT_DECODE_ALGORITHMS"]
+        if not algorithms:
+            algorithms = [algorithm]
+        elif algorithm not in algorithms:
+            algorithms.append(algorithm)
+    audience = app_config["JWT_DECODE_AUDIENCE"]
+    return {
+        "algorithms": algorithms,
+        "audience": audience,
+        "identity_claim_key": app_config["JWT_IDENTITY_CLAIM"],
+        "issuer": app_config["JWT_DECODE_ISSUER"],
+        "leeway": app_config["JWT_DECODE_LEEWAY"],
+        "secret": secret,
+        "verify_aud": audience is not None,
+        "verify_sub": app_config["JWT_VERIFY_SUB"],
+    }
 
 
 def _encode_key(_identity):

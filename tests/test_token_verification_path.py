@@ -104,3 +104,25 @@ def test_optional_and_options_requests_go_through_the_library(app, tokens, monke
 
 def test_jwt_required_runs_the_services_verification(app):
     assert view_decorators.verify_jwt_in_request is jwt_manager.verify_jwt_in_request
+
+
+@pytest.mark.parametrize("config", [
+    {},
+    {"JWT_DECODE_LEEWAY": 7, "JWT_DECODE_AUDIENCE": ["a", "b"], "JWT_DECODE_ISSUER": "emisor",
+     "JWT_IDENTITY_CLAIM": "uid", "JWT_VERIFY_SUB": False},
+    {"JWT_DECODE_ALGORITHMS": ["HS512"]},
+    {"JWT_DECODE_ALGORITHMS": ["HS256", "HS512"], "JWT_SECRET_KEY": "otra-clave-" * 4},
+])
+def test_the_decode_settings_are_flask_jwt_extendeds(make_app, config):
+    from flask_jwt_extended.config import config as library
+
+    app = make_app(config=config)
+    with app.app_context():
+        ours = jwt_manager._decode_settings("a.b.c")
+        theirs = {
+            "algorithms": library.decode_algorithms, "audience": library.decode_audience,
+            "identity_claim_key": library.identity_claim_key, "issuer": library.decode_issuer,
+            "leeway": library.leeway, "secret": library.decode_key,
+            "verify_aud": library.decode_audience is not None, "verify_sub": library.verify_sub,
+        }
+    assert ours == theirs
