@@ -31,8 +31,8 @@ usual request (the bearer header of an access token) takes the same steps here o
 looked up once (`verify_jwt_in_request` below, installed in the library's module so that
 `jwt_required` calls it); any other request goes through the library's function. The decode's
 settings are read from `app.config` once (`_decode_settings`), not through a proxy per setting.
-The two were 11% of the instructions of a GET /me; tests/test_token_verification_path.py holds the two equal for every
-kind of token in every form of header.
+The two were 11% of the instructions of a GET /me; tests/test_token_verification_path.py holds
+them equal to the library's for every kind of token in every form of header.
 
 Tied to flask-jwt-extended's internals (`_decode_jwt_from_config`, `_decode_jwt`), which is why
 the version is pinned; tests/test_tokens.py runs the whole attacker's token matrix through it, and
