@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from helpers import PASSWORD, bearer
+from helpers import PASSWORD, bearer, registration
 
 
 def access_lines(output: str) -> list[dict]:
@@ -59,6 +59,26 @@ def test_authenticated_requests_name_the_user(client, accounts, capsys):
     ok, refused = access_lines(capsys.readouterr().out)
     assert (ok["status"], ok["user_id"]) == (200, user["id"])
     assert (refused["status"], refused["user_id"]) == (401, None)
+
+
+def test_the_user_is_the_one_get_jwt_names(app, client, accounts, capsys):
+    """The line reads the verified claims where flask-jwt-extended keeps them: the same `sub` as
+    get_jwt(), and none after an optional check that found no token (self-registration)."""
+    from flask_jwt_extended import get_jwt
+
+    from inventory_auth.web.request_log import authenticated_user_id
+
+    _, token = accounts.token()
+    named = []
+    app.after_request_funcs.setdefault(None, []).append(
+        lambda response: named.append((authenticated_user_id(), get_jwt().get("sub"))) or response
+    )
+    capsys.readouterr()
+    client.get("/api/auth/me", headers=bearer(token))
+    client.post("/api/auth/register", json=registration())
+    me, registered = access_lines(capsys.readouterr().out)
+    assert named[0] == (me["user_id"], me["user_id"]) and me["user_id"] is not None
+    assert named[1] == (None, None) and registered["status"] == 201 and registered["user_id"] is None
 
 
 def test_passwords_and_tokens_never_reach_the_log(client, accounts, capsys, caplog):

@@ -39,25 +39,28 @@ ALWAYS = {
 
 
 def set_security_headers(response):
+    current = request._get_current_object()  # one lookup through the context proxy
+    endpoint = current.endpoint
+    headers = response.headers
     for name, value in ALWAYS.items():
-        response.headers[name] = value
-    if is_docs_request(request.endpoint):
-        response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
-    elif request.blueprint == PAGES_BLUEPRINT or _is_page_path():
-        response.headers["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
-        if request.endpoint != PAGES_STYLESHEET:
-            response.headers["Cache-Control"] = "no-store"
+        headers[name] = value
+    if is_docs_request(endpoint):
+        headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    elif current.blueprint == PAGES_BLUEPRINT or _is_page_path(current):
+        headers["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
+        if endpoint != PAGES_STYLESHEET:
+            headers["Cache-Control"] = "no-store"
     else:
-        response.headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
-        if not (request.endpoint in CACHEABLE and response.status_code == 200):
-            response.headers["Cache-Control"] = "no-store"
-    response.headers.pop("Server", None)
+        headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
+        if not (endpoint in CACHEABLE and response.status_code == 200):
+            headers["Cache-Control"] = "no-store"
+    headers.pop("Server", None)
     return response
 
 
-def _is_page_path() -> bool:
+def _is_page_path(current) -> bool:
     """A page's path answered before any of its views ran (a method it does not take: 405)."""
-    return request.url_rule is None and request.path.rstrip("/") in PAGE_PATHS
+    return current.url_rule is None and current.path.rstrip("/") in PAGE_PATHS
 
 
 def init_app(app: Flask) -> None:
