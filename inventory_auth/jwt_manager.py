@@ -180,13 +180,14 @@ def verify_jwt_in_request(optional=False, fresh=False, refresh=False, locations=
     """
     app = current_app._get_current_object()
     app_config = app.config
-    header = request.headers.get("Authorization") if (
+    current = request._get_current_object()
+    header = current.headers.get("Authorization") if (
         not (optional or fresh or refresh or skip_revocation_check)
         and verify_type and locations is None
         and app_config["JWT_TOKEN_LOCATION"] in _HEADERS_ONLY
         and app_config["JWT_HEADER_NAME"] == "Authorization"
         and app_config["JWT_HEADER_TYPE"] == "Bearer"
-        and request.method != "OPTIONS"
+        and current.method != "OPTIONS"
     ) else None
     match = _PLAIN_BEARER.fullmatch(header) if header else None
     if match is None:
