@@ -41,21 +41,35 @@ ALWAYS = {
 def set_security_headers(response):
     current = request._get_current_object()  # one lookup through the context proxy
     endpoint = current.endpoint
-    headers = response.headers
-    for name, value in ALWAYS.items():
-        headers[name] = value
+    wanted = dict(ALWAYS)
     if is_docs_request(endpoint):
-        headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+        wanted["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
     elif current.blueprint == PAGES_BLUEPRINT or _is_page_path(current):
-        headers["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
+        wanted["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
         if endpoint != PAGES_STYLESHEET:
-            headers["Cache-Control"] = "no-store"
+            wanted["Cache-Control"] = "no-store"
     else:
-        headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
+        wanted["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
         if not (endpoint in CACHEABLE and response.status_code == 200):
-            headers["Cache-Control"] = "no-store"
-    headers.pop("Server", None)
+            wanted["Cache-Control"] = "no-store"
+    _set_all(response.headers, wanted)
     return response
+
+
+def _set_all(headers, wanted: dict) -> None:
+    """`headers[name] = value` for each of `wanted`, in order, and no `Server` header.
+
+    Werkzeug's `Headers.__setitem__` scans every header for the name, lower-casing each; the names
+    present are found here in one pass instead, and a name not present is appended (`add`), which
+    is where `__setitem__` puts it too."""
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in wanted.items():
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if "server" in present:
+        headers.pop("Server", None)
 
 
 def _is_page_path(current) -> bool:
