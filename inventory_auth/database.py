@@ -32,8 +32,15 @@ def read_connection() -> Iterator[Connection]:
 
 @contextmanager
 def raw_read_connection(engine):
-    """The pool's DBAPI connection itself, in autocommit on PostgreSQL, back in the pool on exit."""
-    pooled = engine.raw_connection()
+    """The pool's DBAPI connection itself, in autocommit on PostgreSQL, back in the pool on exit.
+
+    A connection that cannot be made raises what `engine.connect()` raises (SQLAlchemy's wrapped
+    error: a database that is down is a 503, web/errors.py)."""
+    try:
+        pooled = engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as error:
+        Connection._handle_dbapi_exception_noconnection(error, engine.dialect, engine)
+        raise
     try:
         if engine.dialect.name == "postgresql":
             pooled.dbapi_connection.autocommit = True

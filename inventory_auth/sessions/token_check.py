@@ -143,7 +143,7 @@ def _query(dialect) -> _RawQuery:
 def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     """The user (None if gone) and whether the session is alive, in one database round trip."""
     engine = db.engine
-    if engine._has_events:
+    if engine._has_events or Connection._has_events:
         return _read_with_events(user_id, session_id)
     query = _query(engine.dialect)
     sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
