@@ -73,12 +73,18 @@ def service_credential(env: dict, name: str) -> str:
 
 def password_hash(method: str) -> str:
     """One hash of PASSWORD made by the service's own hashing function with `method`."""
+    import tempfile
+
     from flask import Flask
 
+    from inventory_auth.config import load_settings
     from inventory_auth.security.passwords import hash_password
 
     app = Flask(__name__)
-    app.config["PASSWORD_HASH_METHOD"] = method
+    with tempfile.TemporaryDirectory() as instance:
+        app.extensions["settings"] = load_settings(
+            instance, {"APP_ENV": "testing", "PASSWORD_HASH_METHOD": method}
+        )
     with app.app_context():
         return hash_password(PASSWORD)
 

@@ -4,9 +4,10 @@ A plain Flask view, served like the floor under the service's own gunicorn setti
 (`gunicorn -c gunicorn.conf.py bench.essential_app:app`, with the service's environment:
 `SECRET_KEY`, `DATABASE_URL`). It does only what /me must do: read the bearer header, verify the
 HS256 signature and `exp` with PyJWT, run one indexed query for the user and its live session
-through a psycopg2 pool (one connection per thread, opened at the worker's
-first request) in autocommit, and return the 14 profile fields as JSON. No ORM, no
-schema library, no hooks, no request log, no security headers.
+through a pool of psycopg2 connections in autocommit (as many as the service's pool may hold,
+DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW, opened at the worker's first request; a thread that
+finds them all taken waits for one, as it waits in the service's pool), and return the 14 profile
+fields as JSON. No ORM, no schema library, no hooks, no request log, no security headers.
 
 It answers the service's own tokens and reads the same rows the service's token check reads
 (`inventory_auth/sessions/token_check.py`): the user by primary key, its session only if it is
@@ -18,13 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import uuid
 from contextlib import contextmanager
 
 import jwt
+import psycopg2
 from flask import Flask, Response, request
-from psycopg2.pool import ThreadedConnectionPool
 from sqlalchemy.engine import make_url
 
 FIELDS = (
@@ -39,7 +41,9 @@ QUERY = (
 )
 SECRET = os.environ["SECRET_KEY"]
 _dsn = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
-_threads = int(os.environ.get("GUNICORN_THREADS") or 16)
+# gunicorn runs more threads (GUNICORN_THREADS, 64) than there are connections; psycopg2's own pool
+# would refuse the extra threads with an error (a cheap 500 counted as an answer), so they queue.
+_size = int(os.environ.get("DATABASE_POOL_SIZE") or 16) + int(os.environ.get("DATABASE_MAX_OVERFLOW") or 4)
 _pool = None
 _pool_lock = threading.Lock()
 
@@ -47,25 +51,27 @@ app = Flask(__name__)
 UNAUTHORIZED = Response('{"detail":"Token inválido o expirado"}', 401, mimetype="application/json")
 
 
-def pool() -> ThreadedConnectionPool:
+def pool() -> queue.Queue:
     global _pool
     if _pool is None:
         with _pool_lock:
             if _pool is None:  # made in the worker, after the fork
-                # minconn = maxconn: psycopg2's pool closes what it gets back beyond minconn.
-                _pool = ThreadedConnectionPool(_threads, _threads, _dsn)
-                for conn in _pool._pool:
+                connections = queue.Queue()
+                for _ in range(_size):
+                    conn = psycopg2.connect(_dsn)
                     conn.autocommit = True
+                    connections.put(conn)
+                _pool = connections
     return _pool
 
 
 @contextmanager
 def connection():
-    conn = pool().getconn()
+    conn = pool().get()
     try:
         yield conn
     finally:
-        pool().putconn(conn)
+        pool().put(conn)
 
 
 def _plain(value):

@@ -39,6 +39,25 @@ def read_connection() -> Iterator[Connection]:
 
 
 @contextmanager
+def raw_read_connection(engine):
+    """The pool's DBAPI connection itself, in autocommit on PostgreSQL, back in the pool on exit.
+
+    A connection that cannot be made raises what `engine.connect()` raises (SQLAlchemy's wrapped
+    error: a database that is down is a 503, web/errors.py)."""
+    try:
+        pooled = engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as error:
+        Connection._handle_dbapi_exception_noconnection(error, engine.dialect, engine)
+        raise
+    try:
+        if engine.dialect.name == "postgresql":
+            pooled.dbapi_connection.autocommit = True
+        yield pooled
+    finally:
+        pooled.close()
+
+
+@contextmanager
 def own_transaction() -> Iterator[Connection]:
     """A short transaction of its own, committed on exit, apart from the request's.
 

@@ -121,3 +121,23 @@ def test_no_cookie_session_is_ever_opened_or_sent(app, client, accounts):
         assert isinstance(flask.session, NullSession)
         with pytest.raises(RuntimeError):
             flask.session["user"] = "someone"
+
+
+@pytest.mark.parametrize("start", [
+    [],
+    [("Content-Type", "application/json"), ("Content-Length", "2")],
+    [("cache-control", "max-age=300"), ("Server", "x"), ("X-Frame-Options", "SAMEORIGIN"),
+     ("x-frame-options", "ALLOW"), ("Vary", "Origin")],
+])
+def test_security_headers_land_as_setting_them_one_by_one_would(start):
+    from werkzeug.datastructures import Headers
+
+    from inventory_auth.web.headers import ALWAYS, _set_all
+
+    wanted = {**ALWAYS, "Content-Security-Policy": "default-src 'none'", "Cache-Control": "no-store"}
+    ours, theirs = Headers(start), Headers(start)
+    _set_all(ours, wanted)
+    for name, value in wanted.items():
+        theirs[name] = value
+    theirs.pop("Server", None)
+    assert list(ours.items()) == list(theirs.items())

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from helpers import PASSWORD, bearer
+from helpers import PASSWORD, bearer, registration
 
 
 def access_lines(output: str) -> list[dict]:
@@ -61,6 +61,26 @@ def test_authenticated_requests_name_the_user(client, accounts, capsys):
     assert (refused["status"], refused["user_id"]) == (401, None)
 
 
+def test_the_user_is_the_one_get_jwt_names(app, client, accounts, capsys):
+    """The line reads the verified claims where flask-jwt-extended keeps them: the same `sub` as
+    get_jwt(), and none after an optional check that found no token (self-registration)."""
+    from flask_jwt_extended import get_jwt
+
+    from inventory_auth.web.request_log import authenticated_user_id
+
+    _, token = accounts.token()
+    named = []
+    app.after_request_funcs.setdefault(None, []).append(
+        lambda response: named.append((authenticated_user_id(), get_jwt().get("sub"))) or response
+    )
+    capsys.readouterr()
+    client.get("/api/auth/me", headers=bearer(token))
+    client.post("/api/auth/register", json=registration())
+    me, registered = access_lines(capsys.readouterr().out)
+    assert named[0] == (me["user_id"], me["user_id"]) and me["user_id"] is not None
+    assert named[1] == (None, None) and registered["status"] == 201 and registered["user_id"] is None
+
+
 def test_passwords_and_tokens_never_reach_the_log(client, accounts, capsys, caplog):
     caplog.set_level("DEBUG")
     user = accounts.register(password=PASSWORD)
@@ -106,3 +126,53 @@ def test_client_address_comes_from_trusted_proxies_only(make_app, capsys):
     assert direct["client"] == "127.0.0.1"  # forwarded headers ignored without trusted proxies
     assert one_hop["client"] == "198.51.100.7"  # what the one trusted proxy saw
     assert two_hops["client"] == "203.0.113.9"
+
+
+def test_the_access_record_is_the_one_logging_makes_without_looking_for_the_caller(
+        client, accounts, monkeypatch):
+    """The line's record is made as `access_log.info(...)` makes it when `logging` is told not to
+    search for the calling frame (the line shows no file or line)."""
+    import logging
+
+    from inventory_auth.web.request_log import access_log
+
+    class Keep(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.records = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    keep = Keep()
+    access_log.addHandler(keep)
+    try:
+        client.get("/api/auth/me", headers={"X-Request-ID": "rid-1"})
+        [ours] = keep.records
+        monkeypatch.setattr(logging, "_srcfile", None)
+        fields = {name: getattr(ours, name) for name in
+                  ("request_id", "method", "path", "status", "duration_ms", "user_id", "client")}
+        access_log.info("%s %s %s", *ours.args, extra=fields)
+        [_, theirs] = keep.records
+    finally:
+        access_log.removeHandler(keep)
+    moments = {"created", "msecs", "relativeCreated"}
+    assert {k: v for k, v in vars(ours).items() if k not in moments} == {
+        k: v for k, v in vars(theirs).items() if k not in moments}
+    assert ours.getMessage() == "GET /api/auth/me 401"
+
+
+def test_the_json_line_is_json_dumps_of_its_fields():
+    import logging
+    from datetime import UTC, datetime
+
+    from inventory_auth.web.logs import JsonFormatter
+
+    record = logging.makeLogRecord({"name": "inventory_auth.access", "levelno": logging.INFO,
+                                    "levelname": "INFO", "msg": "ñandú %s", "args": ("ü",),
+                                    "when": datetime(2026, 1, 2, tzinfo=UTC), "count": 3})
+    line = JsonFormatter().format(record)
+    expected = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": "INFO", "logger": "inventory_auth.access", "message": "ñandú ü",
+                "when": datetime(2026, 1, 2, tzinfo=UTC), "count": 3}
+    assert line == json.dumps(expected, ensure_ascii=False, default=str)

@@ -18,8 +18,11 @@ needed to answer GET /me, and they would be most of its CPU (docs/benchmarks.md)
 is compiled once per dialect and run on the pooled connection's DBAPI cursor, its values
 converted by the columns' own type processors: SQLAlchemy's execution layer (execution context,
 result metadata, row objects) would cost more than the rest of the read. The read takes its own
-pooled connection and gives it back before the view runs. Views that change the account load
-the entity themselves.
+pooled connection and gives it back before the view runs. While nothing listens to the engine's
+events it uses the pool's connection as is (`Engine.raw_connection`), without a SQLAlchemy
+`Connection` around it; a failed statement is still handed to SQLAlchemy's error handling. With
+a listener (tracing, tests counting statements) the read goes through a `Connection`, which
+calls it. Views that change the account load the entity themselves.
 
 Every refusal answers 401 `Token inválido o expirado` with `WWW-Authenticate: Bearer` (the web
 layer's error handlers, `web/errors.py`, for these and for the library's own refusals).
@@ -30,10 +33,11 @@ from __future__ import annotations
 import uuid
 
 from flask_jwt_extended import JWTManager
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select
 
-from ..database import read_connection
+from ..database import raw_read_connection, read_connection
 from ..exceptions import InvalidToken, UserNotFound
+from ..extensions import db
 from ..models import AuthSession, User
 from .legacy_tokens import load_legacy_user
 from .token_user import COLUMNS, TokenUser
@@ -103,13 +107,40 @@ class _RawQuery:
 _raw_queries: dict[str, _RawQuery] = {}
 
 
+def _query(dialect) -> _RawQuery:
+    query = _raw_queries.get(dialect.name)
+    if query is None:
+        query = _raw_queries[dialect.name] = _RawQuery(dialect)
+    return query
+
+
 def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     """The user (None if gone) and whether the session is alive, in one database round trip."""
+    engine = db.engine
+    if engine._has_events or Connection._has_events:
+        return _read_with_events(user_id, session_id)
+    query = _query(engine.dialect)
+    sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
+    with raw_read_connection(engine) as pooled:
+        cursor = pooled.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, parameters)
+            row = cursor.fetchone()
+        except Exception as error:
+            # Wrapped as SQLAlchemy's own path would (see below).
+            Connection(engine, connection=pooled)._handle_dbapi_exception(
+                error, sql, parameters, cursor, None
+            )
+        finally:
+            cursor.close()
+    if row is None:
+        return None, False
+    return query.user(row), row[_width] is not None
+
+
+def _read_with_events(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     with read_connection() as connection:
-        dialect = connection.dialect
-        query = _raw_queries.get(dialect.name)
-        if query is None:
-            query = _raw_queries[dialect.name] = _RawQuery(dialect)
+        query = _query(connection.dialect)
         sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
         # The engine's cursor events still see the statement (tracing, tests counting statements),
         # as SQLAlchemy's own execution path would call them; nothing runs when none is listening.

@@ -25,9 +25,10 @@ def _from_token() -> tuple[uuid.UUID | None, str | None]:
 
 
 def start_request() -> None:
+    current = request._get_current_object()  # one lookup through the context proxy
     origin = audit.Origin(
-        ip_address=request.remote_addr,
-        user_agent=request.headers.get("User-Agent"),
+        ip_address=current.remote_addr,
+        user_agent=current.headers.get("User-Agent"),
         resolve=_from_token,
     )
     g.audit_origin_token = audit.set_origin(origin)

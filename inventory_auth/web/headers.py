@@ -39,25 +39,42 @@ ALWAYS = {
 
 
 def set_security_headers(response):
-    for name, value in ALWAYS.items():
-        response.headers[name] = value
-    if is_docs_request(request.endpoint):
-        response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
-    elif request.blueprint == PAGES_BLUEPRINT or _is_page_path():
-        response.headers["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
-        if request.endpoint != PAGES_STYLESHEET:
-            response.headers["Cache-Control"] = "no-store"
+    current = request._get_current_object()  # one lookup through the context proxy
+    endpoint = current.endpoint
+    wanted = dict(ALWAYS)
+    if is_docs_request(endpoint):
+        wanted["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
+    elif current.blueprint == PAGES_BLUEPRINT or _is_page_path(current):
+        wanted["Content-Security-Policy"] = PAGES_CONTENT_SECURITY_POLICY
+        if endpoint != PAGES_STYLESHEET:
+            wanted["Cache-Control"] = "no-store"
     else:
-        response.headers["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
-        if not (request.endpoint in CACHEABLE and response.status_code == 200):
-            response.headers["Cache-Control"] = "no-store"
-    response.headers.pop("Server", None)
+        wanted["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY
+        if not (endpoint in CACHEABLE and response.status_code == 200):
+            wanted["Cache-Control"] = "no-store"
+    _set_all(response.headers, wanted)
     return response
 
 
-def _is_page_path() -> bool:
+def _set_all(headers, wanted: dict) -> None:
+    """`headers[name] = value` for each of `wanted`, in order, and no `Server` header.
+
+    Werkzeug's `Headers.__setitem__` scans every header for the name, lower-casing each; the names
+    present are found here in one pass instead, and a name not present is appended (`add`), which
+    is where `__setitem__` puts it too."""
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in wanted.items():
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+    if "server" in present:
+        headers.pop("Server", None)
+
+
+def _is_page_path(current) -> bool:
     """A page's path answered before any of its views ran (a method it does not take: 405)."""
-    return request.url_rule is None and request.path.rstrip("/") in PAGE_PATHS
+    return current.url_rule is None and current.path.rstrip("/") in PAGE_PATHS
 
 
 def init_app(app: Flask) -> None:

@@ -42,7 +42,11 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _ENCODER.encode(line)  # json.dumps(line, ensure_ascii=False, default=str)
+
+
+# One encoder for every line: json.dumps would build one per call for these options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class StdoutHandler(logging.StreamHandler):

@@ -15,6 +15,7 @@ being told: `web.blueprint.Blueprint.arguments` declares them.
 from __future__ import annotations
 
 import http
+import types
 
 import flask_smorest
 from marshmallow import Schema, fields
@@ -179,15 +180,21 @@ api = Api()
 
 
 class ErrorDocsMixin:
-    """Blueprint decorators that document error responses and the bearer requirement."""
+    """Blueprint decorators that document error responses and the bearer requirement.
+
+    They only document: the view they return is the one they were given (a copy of the function,
+    carrying the documentation), where flask-smorest's `alt_response` and `doc` would wrap it in a
+    layer that runs on every request and does nothing but call it.
+    """
 
     def errors(self, *statuses: int):
         """Document that the operation may answer each of `statuses` with the error schema."""
 
         def decorator(func):
+            documented = func
             for status in statuses:
-                func = self.alt_response(status, response=response_name(status))(func)
-            return func
+                documented = self.alt_response(status, response=response_name(status))(documented)
+            return with_documentation(func, documented)
 
         return decorator
 
@@ -196,4 +203,17 @@ class ErrorDocsMixin:
         while the token's session cannot be checked (the database is unreachable: it fails
         closed)."""
         func = self.errors(401, 503)(func)
-        return self.doc(security=[{BEARER_SCHEME: []}])(func)
+        return with_documentation(func, self.doc(security=[{BEARER_SCHEME: []}])(func))
+
+
+def with_documentation(func, documented):
+    """A copy of the view `func` carrying `documented`'s OpenAPI documentation (`_apidoc`), which a
+    flask-smorest documentation decorator built around `func`; `func` itself is left unchanged."""
+    view = types.FunctionType(
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__
+    )
+    for name in ("__module__", "__qualname__", "__doc__", "__annotations__", "__kwdefaults__"):
+        setattr(view, name, getattr(func, name))
+    view.__dict__.update(func.__dict__)
+    view._apidoc = documented._apidoc
+    return view
