@@ -11,7 +11,7 @@ import pytest
 from flask import g
 from flask_jwt_extended import view_decorators
 
-from inventory_auth import jwt_manager
+from inventory_auth.sessions import jwt_manager
 
 from helpers import TEST_SECRET, bearer, legacy_token
 
