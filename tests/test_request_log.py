@@ -176,3 +176,90 @@ def test_the_json_line_is_json_dumps_of_its_fields():
                 "level": "INFO", "logger": "inventory_auth.access", "message": "ñandú ü",
                 "when": datetime(2026, 1, 2, tzinfo=UTC), "count": 3}
     assert line == json.dumps(expected, ensure_ascii=False, default=str)
+
+
+def only_the_services_handler(monkeypatch):
+    """The service's logger with its own handler alone (pytest adds its capture handlers)."""
+    import logging
+
+    from inventory_auth.web import logs
+
+    root = logging.getLogger(logs.ROOT_LOGGER)
+    ours = [handler for handler in root.handlers if isinstance(handler, logs.StdoutHandler)]
+    monkeypatch.setattr(root, "handlers", ours)
+    return root, ours[0]
+
+
+def test_the_line_written_directly_is_the_one_logging_writes(client, accounts, capsys, monkeypatch):
+    """With only the service's handler in the way the line is written without a record; with a
+    filter on the access logger it goes through `logging`: the two lines are the same."""
+    import logging
+
+    from inventory_auth.web import logs
+    from inventory_auth.web.request_log import access_log
+
+    only_the_services_handler(monkeypatch)
+    assert logs.plain_handler(access_log, logging.INFO) is not None
+    capsys.readouterr()
+    handled = []
+    monkeypatch.setattr(access_log, "handle", handled.append)
+    client.get("/api/auth/me", headers={"X-Request-ID": "rid-direct"})
+    monkeypatch.delattr(access_log, "handle")
+    (direct,) = access_lines(capsys.readouterr().out)
+    assert handled == []  # no record made
+    seen = []
+    access_log.addFilter(lambda record: seen.append(record) or True)
+    try:
+        assert logs.plain_handler(access_log, logging.INFO) is None
+        client.get("/api/auth/me", headers={"X-Request-ID": "rid-direct"})
+    finally:
+        access_log.filters.clear()
+    (through_logging,) = access_lines(capsys.readouterr().out)
+    assert len(seen) == 1
+    moments = ("time", "duration_ms")
+    assert list(direct) == list(through_logging)
+    assert {k: v for k, v in direct.items() if k not in moments} == {
+        k: v for k, v in through_logging.items() if k not in moments}
+
+
+def test_json_line_is_the_formatters_line():
+    import logging
+
+    from inventory_auth.web.logs import JsonFormatter, json_line
+
+    fields = {"request_id": "r", "method": "GET", "path": "/ñ", "status": 200, "duration_ms": 1.5,
+              "user_id": None, "client": "127.0.0.1"}
+    record = logging.getLogger("inventory_auth.access").makeRecord(
+        "inventory_auth.access", logging.INFO, "(unknown file)", 0, "%s %s %s",
+        ("GET", "/ñ", 200), None, "(unknown function)", fields)
+    assert json_line(record.created, "INFO", "inventory_auth.access", "GET /ñ 200", fields) == (
+        JsonFormatter().format(record))
+
+
+@pytest.mark.parametrize("change", ["handler", "filter", "parent_handler", "handler_level",
+                                    "formatter", "disabled"])
+def test_anything_added_to_the_loggers_turns_the_direct_line_off(app, change, monkeypatch):
+    import logging
+
+    from inventory_auth.web import logs
+    from inventory_auth.web.request_log import access_log
+
+    root, ours = only_the_services_handler(monkeypatch)
+    assert logs.plain_handler(access_log, logging.INFO) is ours
+    extra = logging.NullHandler()
+    undo = {
+        "handler": (lambda: access_log.addHandler(extra), lambda: access_log.removeHandler(extra)),
+        "filter": (lambda: ours.addFilter(bool), lambda: ours.removeFilter(bool)),
+        "parent_handler": (lambda: root.addHandler(extra), lambda: root.removeHandler(extra)),
+        "handler_level": (lambda: ours.setLevel(logging.WARNING), lambda: ours.setLevel(0)),
+        "formatter": (lambda: ours.setFormatter(logging.Formatter()),
+                      lambda: ours.setFormatter(logs.JsonFormatter())),
+        "disabled": (lambda: setattr(access_log, "disabled", True),
+                     lambda: setattr(access_log, "disabled", False)),
+    }[change]
+    undo[0]()
+    try:
+        assert logs.plain_handler(access_log, logging.INFO) is None
+    finally:
+        undo[1]()
+    assert logs.plain_handler(access_log, logging.INFO) is ours

@@ -20,7 +20,7 @@ import uuid
 from flask import Flask, g, request
 from flask_jwt_extended import get_jwt
 
-from .logs import ROOT_LOGGER
+from .logs import ROOT_LOGGER, json_line, plain_handler, write_line
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a few separators, at most 128 characters: UUIDs, hex ids and the usual
@@ -74,6 +74,11 @@ def finish_request(response):
         "user_id": None if claims is None else claims.get("sub"),
         "client": current.remote_addr,
     }
+    # With only the service's own handler in the way, the line it would write, written directly.
+    handler = plain_handler(access_log, logging.INFO)
+    if handler is not None and write_line(handler, json_line(
+            time.time(), "INFO", access_log.name, f"{method} {path} {status}", extra)):
+        return response
     # `access_log.info(...)` but for the search of the calling frame (`findCaller`), whose file
     # and line the line never shows: the record as `logging` makes it without that search.
     access_log.handle(access_log.makeRecord(
