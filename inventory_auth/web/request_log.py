@@ -17,7 +17,6 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, request
 from flask_jwt_extended import get_jwt
 
 from .logs import ROOT_LOGGER, json_line, plain_handler, write_line
@@ -45,19 +44,16 @@ def authenticated_user_id() -> str | None:
         return None
 
 
-def start_request() -> None:
-    context = g._get_current_object()
+# `current` is the request and `context` Flask's `g`, each looked up once by the caller
+# (`web/hooks.py`): every lookup through Flask's context proxy costs more than the read it leads to.
+def start_request(current, context) -> None:
     context.request_started = time.perf_counter()
-    context.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+    context.request_id = request_id_from(current.headers.get(REQUEST_ID_HEADER))
 
 
-# The hooks below look `g` and `request` up once each: every lookup through Flask's context proxy
-# costs more than the attribute read it leads to.
-def finish_request(response):
-    context = g._get_current_object()
+def finish_request(response, current, context):
     if "request_id" not in context:  # a hook before ours failed; the line is still written
-        start_request()
-    current = request._get_current_object()
+        start_request(current, context)
     response.headers[REQUEST_ID_HEADER] = context.request_id
     duration_ms = (time.perf_counter() - context.request_started) * 1000
     method, path, status = current.method, current.path, response.status_code
@@ -91,9 +87,3 @@ def finish_request(response):
 # What `logging` records as the caller when it is told not to look (`logging._srcfile = None`).
 _NO_CALLER = ("(unknown file)", 0, "(unknown function)")
 
-
-def init_app(app: Flask) -> None:
-    # Registered before the other hooks: first to start, and (Flask runs after-request hooks in
-    # reverse order) last to finish, so the line records the response as it leaves.
-    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
-    app.after_request_funcs.setdefault(None, []).insert(0, finish_request)
