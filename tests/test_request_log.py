@@ -263,3 +263,19 @@ def test_anything_added_to_the_loggers_turns_the_direct_line_off(app, change, mo
     finally:
         undo[1]()
     assert logs.plain_handler(access_log, logging.INFO) is ours
+
+
+@pytest.mark.parametrize("user_id", [None, "0b7e4d3c-1f2a-4b5c-8d9e-0a1b2c3d4e5f", 7, True, 1.5, ["x"]])
+@pytest.mark.parametrize("path", ["/api/auth/me", "/api/ñandú/\"comillas\"\\\u2028\x07"])
+@pytest.mark.parametrize("client_address", ["127.0.0.1", None])
+@pytest.mark.parametrize("duration_ms", [0.0, 12.34, 1e-05, 123456789.12])
+def test_the_template_line_is_json_line(user_id, path, client_address, duration_ms):
+    from inventory_auth.web.logs import json_line
+    from inventory_auth.web.request_log import access_line
+
+    extra = {"request_id": "rid-1", "method": "GET", "path": path, "status": 200,
+             "duration_ms": duration_ms, "user_id": user_id, "client": client_address}
+    message = f"GET {path} 200"
+    for created in (0.0, 1767225600.123456, 1767225600.9999):
+        assert access_line(created, message, extra) == json_line(
+            created, "INFO", "inventory_auth.access", message, extra)

@@ -50,11 +50,11 @@ def json_line(created: float, level: str, logger: str, message: str, fields: dic
         "message": message,
     }
     line.update(fields)
-    return _ENCODER.encode(line)  # json.dumps(line, ensure_ascii=False, default=str)
+    return LINE_ENCODER.encode(line)  # json.dumps(line, ensure_ascii=False, default=str)
 
 
 # One encoder for every line: json.dumps would build one per call for these options.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class StdoutHandler(logging.StreamHandler):

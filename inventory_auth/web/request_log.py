@@ -13,13 +13,16 @@ body, a header, a password or a token.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 import uuid
+from datetime import UTC, datetime
+from json.encoder import encode_basestring  # json's string form with ensure_ascii=False
 
 from flask_jwt_extended import get_jwt
 
-from .logs import ROOT_LOGGER, json_line, plain_handler, write_line
+from .logs import LINE_ENCODER, ROOT_LOGGER, plain_handler, write_line
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a few separators, at most 128 characters: UUIDs, hex ids and the usual
@@ -72,8 +75,8 @@ def finish_request(response, current, context):
     }
     # With only the service's own handler in the way, the line it would write, written directly.
     handler = plain_handler(access_log, logging.INFO)
-    if handler is not None and write_line(handler, json_line(
-            time.time(), "INFO", access_log.name, f"{method} {path} {status}", extra)):
+    if handler is not None and write_line(handler, access_line(
+            time.time(), f"{method} {path} {status}", extra)):
         return response
     # `access_log.info(...)` but for the search of the calling frame (`findCaller`), whose file
     # and line the line never shows: the record as `logging` makes it without that search.
@@ -82,6 +85,37 @@ def finish_request(response, current, context):
         _NO_CALLER[2], extra,
     ))
     return response
+
+
+def access_line(created: float, message: str, extra: dict) -> str:
+    """`json_line(created, "INFO", access_log.name, message, extra)` for the access line's fields,
+    filled into a template: each value as `json.dumps` writes it (strings by json's own escaping),
+    with no dict and no encoder built for the line."""
+    return _ACCESS_TEMPLATE % (
+        datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        _json(message), *[_json(extra[name]) for name in ACCESS_FIELDS],
+    )
+
+
+ACCESS_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id", "client")
+_ACCESS_TEMPLATE = (
+    '{"time": "%s", "level": "INFO", "logger": ' + encode_basestring(access_log.name)
+    + ', "message": %s' + "".join(f", {encode_basestring(name)}: %s" for name in ACCESS_FIELDS) + "}"
+)
+
+
+def _json(value) -> str:
+    """`json.dumps(value, ensure_ascii=False, default=str)`, its usual cases first."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and -math.inf < value < math.inf:
+        return float.__repr__(value)
+    return LINE_ENCODER.encode(value)
 
 
 # What `logging` records as the caller when it is told not to look (`logging._srcfile = None`).
