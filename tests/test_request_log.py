@@ -279,3 +279,14 @@ def test_the_template_line_is_json_line(user_id, path, client_address, duration_
     for created in (0.0, 1767225600.123456, 1767225600.9999):
         assert access_line(created, message, extra) == json_line(
             created, "INFO", "inventory_auth.access", message, extra)
+
+
+def test_a_new_request_id_is_uuid4_hex_of_the_same_random_bytes(monkeypatch):
+    import os
+
+    from inventory_auth.web.request_log import new_request_id
+
+    for sample in (bytes(16), b"\xff" * 16, os.urandom(16), os.urandom(16)):
+        monkeypatch.setattr(os, "urandom", lambda n, sample=sample: sample)
+        assert new_request_id() == uuid.uuid4().hex
+        assert uuid.UUID(new_request_id()).version == 4

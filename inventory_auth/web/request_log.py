@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import time
-import uuid
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # json's string form with ensure_ascii=False
 
@@ -36,7 +36,19 @@ def request_id_from(header_value: str | None) -> str:
     """The caller's id when it is acceptable, else a new one."""
     if header_value and REQUEST_ID_PATTERN.fullmatch(header_value):
         return header_value
-    return uuid.uuid4().hex
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """`uuid.uuid4().hex` without the UUID object: 16 random bytes, with the version (4) and
+    variant (RFC 4122) bits set as `uuid.UUID(bytes=..., version=4)` sets them."""
+    value = int.from_bytes(os.urandom(16))
+    value = (value & _VERSION_AND_VARIANT_MASK) | _VERSION_4_AND_VARIANT
+    return f"{value:032x}"
+
+
+_VERSION_AND_VARIANT_MASK = ~((0xC000 << 48) | (0xF000 << 64))
+_VERSION_4_AND_VARIANT = (0x8000 << 48) | (4 << 76)
 
 
 def authenticated_user_id() -> str | None:
