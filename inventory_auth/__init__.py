@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import mail, web
 from .config import FIELDS, load_settings
+from .web.application import ServiceFlask
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -27,7 +28,7 @@ def create_app(config: dict | None = None, environ: dict | None = None) -> Flask
     `environ` replaces the process environment as the source of settings (tests use it);
     `config` overrides individual settings (config.Settings) or Flask keys after that.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = ServiceFlask(__name__, instance_relative_config=True)
     config = dict(config or {})
     settings = load_settings(app.instance_path, environ).replace(
         **{name: config.pop(name) for name in list(config) if name in FIELDS}

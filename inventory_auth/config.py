@@ -200,9 +200,14 @@ def engine_options(url: str, env: Environment) -> dict:
         # No `SELECT 1` before every checkout (a round trip per request): a connection the server
         # dropped fails its request with 503 and SQLAlchemy then replaces the whole pool.
         "pool_pre_ping": env.flag("DATABASE_POOL_PRE_PING", False),
-        # One kept connection per gunicorn thread (16), each thread holding at most one at a time:
-        # no request waits for a connection, and none is opened and closed per request, as
-        # overflow connections are (docs/benchmarks.md, "Worker layout").
+        # Per worker, 16 kept connections and 4 overflow for GUNICORN_THREADS (64) threads: a
+        # thread holds at most one at a time, and only while it uses the database (the token check
+        # gives its own back before the view runs; a login queued for a hash holds none), so a
+        # thread past the 20th waits up to DATABASE_POOL_TIMEOUT for one. Under more concurrent
+        # database work than 16 the overflow ones are opened and closed as they go (at 256
+        # connections of GET /me, a PostgreSQL backend per ~90 requests); 20 kept and none in
+        # overflow ends that, but showed no throughput gain measured side by side at 256.
+        # PostgreSQL's connection limit is shared by every worker: WEB_CONCURRENCY x 20 in all.
         "pool_size": env.whole("DATABASE_POOL_SIZE", 16, 1, 1000),
         "max_overflow": env.whole("DATABASE_MAX_OVERFLOW", 4, 0, 1000),
         "pool_timeout": env.whole("DATABASE_POOL_TIMEOUT", 2, 1, 300, " seconds"),

@@ -79,10 +79,21 @@ def _restore_transactions(dbapi_connection, connection_record):
         dbapi_connection.autocommit = False
 
 
+def remove_session(error=None) -> None:
+    """Flask-SQLAlchemy's end of an app context (`db.session.remove()`), but only when the context
+    made a session: most requests with a token never do (the token check reads on its own
+    connection), and for them `remove()` finds nothing and discards nothing."""
+    session = db.session
+    if session.registry.has():
+        session.remove()
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             event.listen(db.engine, "checkin", _restore_transactions)
+    teardowns = app.teardown_appcontext_funcs
+    teardowns[teardowns.index(db._teardown_session)] = remove_session
 
 
 LIKE_ESCAPE = "\\"

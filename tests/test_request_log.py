@@ -176,3 +176,117 @@ def test_the_json_line_is_json_dumps_of_its_fields():
                 "level": "INFO", "logger": "inventory_auth.access", "message": "ñandú ü",
                 "when": datetime(2026, 1, 2, tzinfo=UTC), "count": 3}
     assert line == json.dumps(expected, ensure_ascii=False, default=str)
+
+
+def only_the_services_handler(monkeypatch):
+    """The service's logger with its own handler alone (pytest adds its capture handlers)."""
+    import logging
+
+    from inventory_auth.web import logs
+
+    root = logging.getLogger(logs.ROOT_LOGGER)
+    ours = [handler for handler in root.handlers if isinstance(handler, logs.StdoutHandler)]
+    monkeypatch.setattr(root, "handlers", ours)
+    return root, ours[0]
+
+
+def test_the_line_written_directly_is_the_one_logging_writes(client, accounts, capsys, monkeypatch):
+    """With only the service's handler in the way the line is written without a record; with a
+    filter on the access logger it goes through `logging`: the two lines are the same."""
+    import logging
+
+    from inventory_auth.web import logs
+    from inventory_auth.web.request_log import access_log
+
+    only_the_services_handler(monkeypatch)
+    assert logs.plain_handler(access_log, logging.INFO) is not None
+    capsys.readouterr()
+    handled = []
+    monkeypatch.setattr(access_log, "handle", handled.append)
+    client.get("/api/auth/me", headers={"X-Request-ID": "rid-direct"})
+    monkeypatch.delattr(access_log, "handle")
+    (direct,) = access_lines(capsys.readouterr().out)
+    assert handled == []  # no record made
+    seen = []
+    access_log.addFilter(lambda record: seen.append(record) or True)
+    try:
+        assert logs.plain_handler(access_log, logging.INFO) is None
+        client.get("/api/auth/me", headers={"X-Request-ID": "rid-direct"})
+    finally:
+        access_log.filters.clear()
+    (through_logging,) = access_lines(capsys.readouterr().out)
+    assert len(seen) == 1
+    moments = ("time", "duration_ms")
+    assert list(direct) == list(through_logging)
+    assert {k: v for k, v in direct.items() if k not in moments} == {
+        k: v for k, v in through_logging.items() if k not in moments}
+
+
+def test_json_line_is_the_formatters_line():
+    import logging
+
+    from inventory_auth.web.logs import JsonFormatter, json_line
+
+    fields = {"request_id": "r", "method": "GET", "path": "/ñ", "status": 200, "duration_ms": 1.5,
+              "user_id": None, "client": "127.0.0.1"}
+    record = logging.getLogger("inventory_auth.access").makeRecord(
+        "inventory_auth.access", logging.INFO, "(unknown file)", 0, "%s %s %s",
+        ("GET", "/ñ", 200), None, "(unknown function)", fields)
+    assert json_line(record.created, "INFO", "inventory_auth.access", "GET /ñ 200", fields) == (
+        JsonFormatter().format(record))
+
+
+@pytest.mark.parametrize("change", ["handler", "filter", "parent_handler", "handler_level",
+                                    "formatter", "disabled"])
+def test_anything_added_to_the_loggers_turns_the_direct_line_off(app, change, monkeypatch):
+    import logging
+
+    from inventory_auth.web import logs
+    from inventory_auth.web.request_log import access_log
+
+    root, ours = only_the_services_handler(monkeypatch)
+    assert logs.plain_handler(access_log, logging.INFO) is ours
+    extra = logging.NullHandler()
+    undo = {
+        "handler": (lambda: access_log.addHandler(extra), lambda: access_log.removeHandler(extra)),
+        "filter": (lambda: ours.addFilter(bool), lambda: ours.removeFilter(bool)),
+        "parent_handler": (lambda: root.addHandler(extra), lambda: root.removeHandler(extra)),
+        "handler_level": (lambda: ours.setLevel(logging.WARNING), lambda: ours.setLevel(0)),
+        "formatter": (lambda: ours.setFormatter(logging.Formatter()),
+                      lambda: ours.setFormatter(logs.JsonFormatter())),
+        "disabled": (lambda: setattr(access_log, "disabled", True),
+                     lambda: setattr(access_log, "disabled", False)),
+    }[change]
+    undo[0]()
+    try:
+        assert logs.plain_handler(access_log, logging.INFO) is None
+    finally:
+        undo[1]()
+    assert logs.plain_handler(access_log, logging.INFO) is ours
+
+
+@pytest.mark.parametrize("user_id", [None, "0b7e4d3c-1f2a-4b5c-8d9e-0a1b2c3d4e5f", 7, True, 1.5, ["x"]])
+@pytest.mark.parametrize("path", ["/api/auth/me", "/api/ñandú/\"comillas\"\\\u2028\x07"])
+@pytest.mark.parametrize("client_address", ["127.0.0.1", None])
+@pytest.mark.parametrize("duration_ms", [0.0, 12.34, 1e-05, 123456789.12])
+def test_the_template_line_is_json_line(user_id, path, client_address, duration_ms):
+    from inventory_auth.web.logs import json_line
+    from inventory_auth.web.request_log import access_line
+
+    extra = {"request_id": "rid-1", "method": "GET", "path": path, "status": 200,
+             "duration_ms": duration_ms, "user_id": user_id, "client": client_address}
+    message = f"GET {path} 200"
+    for created in (0.0, 1767225600.123456, 1767225600.9999):
+        assert access_line(created, message, extra) == json_line(
+            created, "INFO", "inventory_auth.access", message, extra)
+
+
+def test_a_new_request_id_is_uuid4_hex_of_the_same_random_bytes(monkeypatch):
+    import os
+
+    from inventory_auth.web.request_log import new_request_id
+
+    for sample in (bytes(16), b"\xff" * 16, os.urandom(16), os.urandom(16)):
+        monkeypatch.setattr(os, "urandom", lambda n, sample=sample: sample)
+        assert new_request_id() == uuid.uuid4().hex
+        assert uuid.UUID(new_request_id()).version == 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g
 from flask_jwt_extended import get_jwt
 
 from .. import audit
@@ -24,14 +24,14 @@ def _from_token() -> tuple[uuid.UUID | None, str | None]:
     return actor, session if isinstance(session, str) else None
 
 
-def start_request() -> None:
-    current = request._get_current_object()  # one lookup through the context proxy
+def start_request(current, context) -> None:
+    """`current` is the request, `context` Flask's `g` (looked up once by `web/hooks.py`)."""
     origin = audit.Origin(
         ip_address=current.remote_addr,
         user_agent=current.headers.get("User-Agent"),
         resolve=_from_token,
     )
-    g.audit_origin_token = audit.set_origin(origin)
+    context.audit_origin_token = audit.set_origin(origin)
 
 
 def end_request(_error=None) -> None:
@@ -41,5 +41,4 @@ def end_request(_error=None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(start_request)
-    app.teardown_request(end_request)
+    app.teardown_request(end_request)  # started by `web/hooks.py`

@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
-
 from ..config import PAGE_PATHS
 from .docs_ui import DOCS_CONTENT_SECURITY_POLICY, is_docs_request
 
@@ -38,8 +36,8 @@ ALWAYS = {
 }
 
 
-def set_security_headers(response):
-    current = request._get_current_object()  # one lookup through the context proxy
+def set_security_headers(response, current):
+    """`current` is the request (looked up once by `web/hooks.py`)."""
     endpoint = current.endpoint
     wanted = dict(ALWAYS)
     if is_docs_request(endpoint):
@@ -76,6 +74,3 @@ def _is_page_path(current) -> bool:
     """A page's path answered before any of its views ran (a method it does not take: 405)."""
     return current.url_rule is None and current.path.rstrip("/") in PAGE_PATHS
 
-
-def init_app(app: Flask) -> None:
-    app.after_request(set_security_headers)

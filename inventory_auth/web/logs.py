@@ -27,26 +27,34 @@ class JsonFormatter(logging.Formatter):
     """`{"time": ..., "level": ..., "logger": ..., "message": ..., <extra fields>}`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
+        fields = {}
         if has_request_context() and "request_id" not in record.__dict__:
             request_id = g.get("request_id")
             if request_id:
-                line["request_id"] = request_id
+                fields["request_id"] = request_id
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRIBUTES and not key.startswith("_"):
-                line[key] = value
+                fields[key] = value
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return _ENCODER.encode(line)  # json.dumps(line, ensure_ascii=False, default=str)
+            fields["exception"] = self.formatException(record.exc_info)
+        return json_line(record.created, record.levelname, record.name, record.getMessage(), fields)
+
+
+def json_line(created: float, level: str, logger: str, message: str, fields: dict) -> str:
+    """The line of a record made at `created` (seconds since the epoch), its fields after the four
+    every line has."""
+    line = {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    line.update(fields)
+    return LINE_ENCODER.encode(line)  # json.dumps(line, ensure_ascii=False, default=str)
 
 
 # One encoder for every line: json.dumps would build one per call for these options.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class StdoutHandler(logging.StreamHandler):
@@ -59,6 +67,42 @@ class StdoutHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, _value):
         pass
+
+
+def plain_handler(logger: logging.Logger, level: int) -> StdoutHandler | None:
+    """The service's handler when it alone writes `logger`'s records of `level`, as `JsonFormatter`
+    lines, with nothing in the way (`logger` a direct child of the service's logger, no other
+    handler, no filter anywhere): such a line can then be written without a `LogRecord`, as
+    `write_line` does. None when anything was added (a test's handler, a filter, another format)."""
+    if logger.handlers or logger.filters or logger.disabled or not logger.propagate:
+        return None
+    parent = logger.parent
+    if parent is None or parent.name != ROOT_LOGGER or parent.filters or parent.propagate:
+        return None
+    handlers = parent.handlers
+    if len(handlers) != 1:
+        return None
+    handler = handlers[0]
+    if (type(handler) is not StdoutHandler or handler.filters or level < handler.level
+            or type(handler.formatter) is not JsonFormatter):
+        return None
+    return handler
+
+
+def write_line(handler: StdoutHandler, line: str) -> bool:
+    """What `handler.emit` does with a record whose line is `line`: write it and flush, under the
+    handler's lock. False when the write failed (the caller then lets `logging` handle the record,
+    and its error)."""
+    handler.acquire()
+    try:
+        stream = sys.stdout
+        stream.write(line + handler.terminator)
+        stream.flush()
+    except Exception:  # noqa: BLE001 - reported by logging's own path, as emit would
+        return False
+    finally:
+        handler.release()
+    return True
 
 
 def init_app(app: Flask) -> None:

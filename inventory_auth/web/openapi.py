@@ -206,6 +206,18 @@ class ErrorDocsMixin:
         return with_documentation(func, self.doc(security=[{BEARER_SCHEME: []}])(func))
 
 
+    def built_response(self, status_code, schema=None, **kwargs):
+        """Document the success answer of a view that returns a finished `Response` itself
+        (`jsonify`), as `response` documents it. `response`'s layer would only call such a view
+        and hand its `Response` on; here the view is not wrapped. A view that may return anything
+        else (a model, a tuple) needs `response`."""
+
+        def decorator(func):
+            return with_documentation(func, self.response(status_code, schema, **kwargs)(func))
+
+        return decorator
+
+
 def with_documentation(func, documented):
     """A copy of the view `func` carrying `documented`'s OpenAPI documentation (`_apidoc`), which a
     flask-smorest documentation decorator built around `func`; `func` itself is left unchanged."""

@@ -13,14 +13,16 @@ body, a header, a password or a token.
 from __future__ import annotations
 
 import logging
+import math
+import os
 import re
 import time
-import uuid
+from datetime import UTC, datetime
+from json.encoder import encode_basestring  # json's string form with ensure_ascii=False
 
-from flask import Flask, g, request
 from flask_jwt_extended import get_jwt
 
-from .logs import ROOT_LOGGER
+from .logs import LINE_ENCODER, ROOT_LOGGER, plain_handler, write_line
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Letters, digits and a few separators, at most 128 characters: UUIDs, hex ids and the usual
@@ -34,7 +36,19 @@ def request_id_from(header_value: str | None) -> str:
     """The caller's id when it is acceptable, else a new one."""
     if header_value and REQUEST_ID_PATTERN.fullmatch(header_value):
         return header_value
-    return uuid.uuid4().hex
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """`uuid.uuid4().hex` without the UUID object: 16 random bytes, with the version (4) and
+    variant (RFC 4122) bits set as `uuid.UUID(bytes=..., version=4)` sets them."""
+    value = int.from_bytes(os.urandom(16))
+    value = (value & _VERSION_AND_VARIANT_MASK) | _VERSION_4_AND_VARIANT
+    return f"{value:032x}"
+
+
+_VERSION_AND_VARIANT_MASK = ~((0xC000 << 48) | (0xF000 << 64))
+_VERSION_4_AND_VARIANT = (0x8000 << 48) | (4 << 76)
 
 
 def authenticated_user_id() -> str | None:
@@ -45,19 +59,16 @@ def authenticated_user_id() -> str | None:
         return None
 
 
-def start_request() -> None:
-    context = g._get_current_object()
+# `current` is the request and `context` Flask's `g`, each looked up once by the caller
+# (`web/hooks.py`): every lookup through Flask's context proxy costs more than the read it leads to.
+def start_request(current, context) -> None:
     context.request_started = time.perf_counter()
-    context.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+    context.request_id = request_id_from(current.headers.get(REQUEST_ID_HEADER))
 
 
-# The hooks below look `g` and `request` up once each: every lookup through Flask's context proxy
-# costs more than the attribute read it leads to.
-def finish_request(response):
-    context = g._get_current_object()
+def finish_request(response, current, context):
     if "request_id" not in context:  # a hook before ours failed; the line is still written
-        start_request()
-    current = request._get_current_object()
+        start_request(current, context)
     response.headers[REQUEST_ID_HEADER] = context.request_id
     duration_ms = (time.perf_counter() - context.request_started) * 1000
     method, path, status = current.method, current.path, response.status_code
@@ -74,6 +85,11 @@ def finish_request(response):
         "user_id": None if claims is None else claims.get("sub"),
         "client": current.remote_addr,
     }
+    # With only the service's own handler in the way, the line it would write, written directly.
+    handler = plain_handler(access_log, logging.INFO)
+    if handler is not None and write_line(handler, access_line(
+            time.time(), f"{method} {path} {status}", extra)):
+        return response
     # `access_log.info(...)` but for the search of the calling frame (`findCaller`), whose file
     # and line the line never shows: the record as `logging` makes it without that search.
     access_log.handle(access_log.makeRecord(
@@ -83,12 +99,37 @@ def finish_request(response):
     return response
 
 
+def access_line(created: float, message: str, extra: dict) -> str:
+    """`json_line(created, "INFO", access_log.name, message, extra)` for the access line's fields,
+    filled into a template: each value as `json.dumps` writes it (strings by json's own escaping),
+    with no dict and no encoder built for the line."""
+    return _ACCESS_TEMPLATE % (
+        datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        _json(message), *[_json(extra[name]) for name in ACCESS_FIELDS],
+    )
+
+
+ACCESS_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id", "client")
+_ACCESS_TEMPLATE = (
+    '{"time": "%s", "level": "INFO", "logger": ' + encode_basestring(access_log.name)
+    + ', "message": %s' + "".join(f", {encode_basestring(name)}: %s" for name in ACCESS_FIELDS) + "}"
+)
+
+
+def _json(value) -> str:
+    """`json.dumps(value, ensure_ascii=False, default=str)`, its usual cases first."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and -math.inf < value < math.inf:
+        return float.__repr__(value)
+    return LINE_ENCODER.encode(value)
+
+
 # What `logging` records as the caller when it is told not to look (`logging._srcfile = None`).
 _NO_CALLER = ("(unknown file)", 0, "(unknown function)")
 
-
-def init_app(app: Flask) -> None:
-    # Registered before the other hooks: first to start, and (Flask runs after-request hooks in
-    # reverse order) last to finish, so the line records the response as it leaves.
-    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
-    app.after_request_funcs.setdefault(None, []).insert(0, finish_request)

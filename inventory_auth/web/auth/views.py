@@ -83,7 +83,7 @@ def register(data):
 @jwt_required()
 @bp.bearer
 @bp.errors(404)
-@bp.response(200, UserSchema)
+@bp.built_response(200, UserSchema)
 def get_me():
     """El perfil del usuario del token."""
     return jsonify(user_profile(get_current_user()))
