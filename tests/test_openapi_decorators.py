@@ -54,7 +54,7 @@ def test_get_me_runs_under_one_layer(app):
 
 
 def test_built_response_documents_as_response_does():
-    from inventory_auth.auth.schemas import UserSchema
+    from inventory_auth.web.auth.schemas import UserSchema
 
     schema = UserSchema()
     ours = bp.built_response(200, schema)(view)
@@ -67,7 +67,7 @@ def test_a_built_response_passes_the_response_layer_unchanged(app):
     """What `response`'s layer does with the finished Response a view returns: hands it on as is."""
     from flask import jsonify
 
-    from inventory_auth.auth.schemas import UserSchema
+    from inventory_auth.web.auth.schemas import UserSchema
 
     with app.test_request_context():
         built = jsonify({"id": "x", "ñ": 1})
