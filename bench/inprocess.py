@@ -53,7 +53,7 @@ def build_app(url: str, **extra):
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url,
         "RATE_LIMITS_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",  # the access line is still formatted, as in production
+        "LOG_LEVEL": "WARNING",  # no access line (an INFO line): its cost is outside these figures
         **extra,
     }
     database.upgrade({**os.environ, **settings})
