@@ -161,13 +161,19 @@ class Visit:
 
 
 def _is_same(element) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
+    """Whether `element` is still in the page: a navigation made it stale. Mid-navigation Chromium
+    may say so in its inspector's words instead of as a stale reference."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 
     try:
         element.is_enabled()
         return True
     except StaleElementReferenceException:
         return False
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return False
+        raise
 
 
 def link_from(smtp_server, count: int, base: str, path: str) -> str:
