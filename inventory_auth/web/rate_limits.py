@@ -14,6 +14,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_limiter import Limiter
 
+from ..config import settings
+
+
+def configured_limit(name: str):
+    """A route's limit as the setting `name` gives it, read when the limit is checked."""
+    return lambda: getattr(settings(), name)
+
 
 def needs_request_hook(limiter: Limiter) -> bool:
     """Whether some limit applies to routes without a limit decorator of their own."""

@@ -20,8 +20,6 @@ import time
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # json's string form with ensure_ascii=False
 
-from flask_jwt_extended import get_jwt
-
 from .logs import LINE_ENCODER, ROOT_LOGGER, plain_handler, write_line
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -49,14 +47,6 @@ def new_request_id() -> str:
 
 _VERSION_AND_VARIANT_MASK = ~((0xC000 << 48) | (0xF000 << 64))
 _VERSION_4_AND_VARIANT = (0x8000 << 48) | (4 << 76)
-
-
-def authenticated_user_id() -> str | None:
-    """The `sub` of the access token this request was verified with, if any."""
-    try:
-        return get_jwt().get("sub")
-    except RuntimeError:  # no token was verified in this request
-        return None
 
 
 # `current` is the request and `context` Flask's `g`, each looked up once by the caller

@@ -17,10 +17,10 @@ from ...extensions import db, limiter
 from ...security.failure_budget import guarded
 from .. import messages
 from ..fields import RequestSchema, Text, length
+from ..rate_limits import configured_limit
 from ..transaction import commits
 from . import bp
 from .schemas import MessageSchema, email_field, new_password_field
-from .views import configured_limit
 
 # One per-address budget for asking for a link, through this API or the page
 # (`POST /restablecer-contrasena`, inventory_auth/pages): using both does not double it.

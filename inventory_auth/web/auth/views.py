@@ -13,10 +13,10 @@ from flask import jsonify
 from flask_jwt_extended import current_user, get_current_user, jwt_required
 
 from ... import accounts, sessions
-from ...config import settings
 from ...extensions import limiter
 from ...security.failure_budget import guarded
 from .. import messages
+from ..rate_limits import configured_limit
 from ..transaction import commits
 from . import bp
 from .schemas import (
@@ -31,10 +31,6 @@ from .schemas import (
     UserSchema,
     user_profile,
 )
-
-
-def configured_limit(name):
-    return lambda: getattr(settings(), name)
 
 
 @bp.post("/login")

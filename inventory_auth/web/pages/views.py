@@ -22,7 +22,7 @@ from ...extensions import db, limiter
 from ...security import failure_budget
 from .. import messages
 from ..auth.password_reset_views import CONFIRM_LIMIT_SCOPE, REQUEST_LIMIT_SCOPE
-from ..auth.views import configured_limit
+from ..rate_limits import configured_limit
 from ..transaction import committed
 from . import bp
 from .flows import ACTIVATION, PASSWORD_FIELD, RESET, Flow
