@@ -216,6 +216,21 @@ def test_closing_is_bounded_and_logs_what_is_lost(mail_app, smtp_server, capsys)
     assert not request_reset(app)[0].get_json()["queued"]  # closed: nothing more is taken
 
 
+
+def test_a_message_waiting_for_its_slot_when_closing_gives_up_is_lost_not_sent(
+    mail_app, smtp_server, capsys
+):
+    app = mail_app(**smtp_server.environ, MAIL_SEND_RATE="1")  # one message a second
+    for n in range(2):
+        request_reset(app, email=f"ritmo{n}@sena.edu.co", request_id=f"req-ritmo-{n}")
+    assert mail.outbox(app).flush(0.3) is False  # the second waits for its slot
+    assert mail.outbox(app).close(0.1) == 1
+    time.sleep(1.2)  # past the slot it waited for
+    assert len(smtp_server.messages) == 1
+    second = [line for line in mail_lines(capsys.readouterr().out) if line["request_id"] == "req-ritmo-1"]
+    assert len(second) == 1 and "message lost" in second[0]["message"], second
+
+
 EXITING_PROCESS = """
     import sys, time
     sys.path.insert(0, {root!r})

@@ -149,6 +149,8 @@ class Outbox:
                     continue
                 self._sending = item
                 self._pace()
+                if self._abandoned:  # closed while it waited for its slot: logged as lost there
+                    continue
                 self._send(item)
             finally:
                 self._sending = None
