@@ -631,6 +631,8 @@ class Settings:
     SQLALCHEMY_DATABASE_URI: str
     SQLALCHEMY_ENGINE_OPTIONS: dict
     DATABASE_SETTINGS: str
+    # The token check as a statement each PostgreSQL connection prepares once (sessions/token_check.py).
+    DATABASE_PREPARED_STATEMENTS: bool
     REDIS_URL: str | None
     REDIS_TIMEOUT_SECONDS: float
     # Said once at start-up, after logging is set up (create_app).
@@ -759,6 +761,7 @@ def load_settings(instance_path: str, environ=None) -> Settings:
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, env),
         "DATABASE_SETTINGS": database_settings(env),
+        "DATABASE_PREPARED_STATEMENTS": env.flag("DATABASE_PREPARED_STATEMENTS", True),
         "REDIS_URL": env.text("REDIS_URL"),
         "REDIS_TIMEOUT_SECONDS": env.number("REDIS_TIMEOUT_SECONDS", 0.5, 0, 30),
         **token_settings(env, env_name, instance_path, warnings),

@@ -140,14 +140,16 @@ def settings_of(tmp_path, **environ):
                                            ("", True)])
 def test_one_rule_for_true_and_false(tmp_path, word, enabled):
     settings = settings_of(tmp_path, RATE_LIMITS_ENABLED=word, MAIL_USE_TLS=word,
-                           DATABASE_POOL_PRE_PING=word, DATABASE_URL="postgresql://u@h/d")
+                           DATABASE_POOL_PRE_PING=word, DATABASE_PREPARED_STATEMENTS=word,
+                           DATABASE_URL="postgresql://u@h/d")
     assert settings.RATELIMIT_ENABLED is enabled
+    assert settings.DATABASE_PREPARED_STATEMENTS is enabled
     assert settings.MAIL_USE_TLS is (enabled and word != "")
     assert settings.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is (enabled and word != "")
 
 
 @pytest.mark.parametrize("name", ["RATE_LIMITS_ENABLED", "MAIL_USE_SSL", "DATABASE_POOL_PRE_PING",
-                                  "GUNICORN_REUSE_PORT"])
+                                  "DATABASE_PREPARED_STATEMENTS", "GUNICORN_REUSE_PORT"])
 def test_a_flag_that_is_neither_true_nor_false_is_refused(tmp_path, name):
     says = f"^{name} must be true, 1, yes, on or false, 0, no, off, got 'nope'$"
     with pytest.raises(ConfigurationError, match=says):

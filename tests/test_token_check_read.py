@@ -11,9 +11,12 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from inventory_auth.extensions import db
+from inventory_auth.models.user import PHONE_MAX
 from inventory_auth.sessions import token_check
 
-from helpers import bearer
+from helpers import PASSWORD, bearer, using_postgres
+
+on_postgres = pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's prepared statements")
 
 
 def ids_of(app, token) -> tuple[uuid.UUID, uuid.UUID]:
@@ -61,9 +64,88 @@ def test_an_ended_session_and_an_unknown_user_read_the_same_either_way(app, clie
 def test_a_failed_statement_is_wrapped_and_its_connection_returned(app, monkeypatch):
     with app.app_context():
         engine = db.engine
-        query = token_check._RawQuery(engine.dialect)
+        query = token_check._RawQuery(engine.dialect, prepared=False)
         query.sql = "SELECT no_such_column FROM users WHERE 1 = 0"
-        monkeypatch.setitem(token_check._raw_queries, engine.dialect.name, query)
+        monkeypatch.setitem(token_check._raw_queries, engine, query)
         with pytest.raises(sa_exc.DBAPIError):  # as SQLAlchemy's own path raises it
             token_check._read(uuid.uuid4(), uuid.uuid4())
         assert engine.pool.checkedout() == 0
+
+
+# On PostgreSQL each connection prepares the check once and runs it prepared from then on: the
+# server parses and plans it once per connection instead of once per request.
+
+def prepared_statements(app) -> list[str]:
+    """The statements prepared in the session of the pool's one connection."""
+    with app.app_context():
+        pooled = db.engine.raw_connection()
+        try:
+            cursor = pooled.dbapi_connection.cursor()
+            cursor.execute("SELECT name FROM pg_prepared_statements")
+            names = [name for (name,) in cursor.fetchall()]
+            pooled.dbapi_connection.rollback()
+            return names
+        finally:
+            pooled.close()
+
+
+def on_the_connection(app, statement: str) -> None:
+    with app.app_context():
+        pooled = db.engine.raw_connection()
+        try:
+            pooled.dbapi_connection.autocommit = True
+            pooled.dbapi_connection.cursor().execute(statement)
+        finally:
+            pooled.close()
+
+
+def one_connection_app(make_app, **environ):
+    return make_app(DATABASE_POOL_SIZE="1", DATABASE_MAX_OVERFLOW="0", **environ)
+
+
+@on_postgres
+def test_each_connection_prepares_the_check_once(make_app, create_user):
+    app = one_connection_app(make_app)
+    client = app.test_client()
+    user = create_user()
+    token = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD}).get_json()
+    assert prepared_statements(app) == []
+    for _ in range(3):
+        answer = client.get("/api/auth/me", headers=bearer(token["access_token"]))
+        assert answer.get_json()["email"] == user["email"]
+    assert prepared_statements(app) == [token_check.PREPARED_NAME]
+
+
+@on_postgres
+@pytest.mark.parametrize("lost_by", ["DEALLOCATE ALL", "a column's type changed"])
+def test_a_connection_that_lost_the_statement_answers_and_prepares_it_again(make_app, create_user, lost_by):
+    app = one_connection_app(make_app)
+    client = app.test_client()
+    user = create_user(phone="3001234567")
+    token = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD}).get_json()
+    me = lambda: client.get("/api/auth/me", headers=bearer(token["access_token"]))  # noqa: E731
+    assert me().status_code == 200
+    if lost_by == "DEALLOCATE ALL":  # what a pooler's reset or another client may do
+        on_the_connection(app, "DEALLOCATE ALL")
+    else:  # what a migration may do: the prepared plan's result type no longer holds
+        on_the_connection(app, "ALTER TABLE users ALTER COLUMN phone TYPE varchar(41)")
+    try:
+        answer = me()
+        assert answer.status_code == 200 and answer.get_json()["phone"] == "3001234567"
+        assert me().status_code == 200
+        assert prepared_statements(app) == [token_check.PREPARED_NAME]
+    finally:
+        if lost_by != "DEALLOCATE ALL":
+            on_the_connection(app, f"ALTER TABLE users ALTER COLUMN phone TYPE varchar({PHONE_MAX})")
+
+
+@on_postgres
+def test_prepared_statements_can_be_turned_off(make_app, create_user):
+    """DATABASE_PREPARED_STATEMENTS=false: for a pooler that hands a client another server
+    connection from one transaction to the next (PgBouncer's transaction mode)."""
+    app = one_connection_app(make_app, DATABASE_PREPARED_STATEMENTS="false")
+    client = app.test_client()
+    user = create_user()
+    token = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD}).get_json()
+    assert client.get("/api/auth/me", headers=bearer(token["access_token"])).status_code == 200
+    assert prepared_statements(app) == []

@@ -22,7 +22,11 @@ pooled connection and gives it back before the view runs. While nothing listens 
 events it uses the pool's connection as is (`Engine.raw_connection`), without a SQLAlchemy
 `Connection` around it; a failed statement is still handed to SQLAlchemy's error handling. With
 a listener (tracing, tests counting statements) the read goes through a `Connection`, which
-calls it. Views that change the account load the entity themselves.
+calls it. On PostgreSQL the statement is prepared once per connection (`PREPARE`, on its first
+check) and run by name from then on: the server then parses and plans it once per connection
+instead of once per request (a quarter of its CPU per check; docs/benchmarks.md).
+`DATABASE_PREPARED_STATEMENTS=false` turns this off for a pooler that may hand each transaction
+another server connection. Views that change the account load the entity themselves.
 
 Every refusal answers 401 `Token inválido o expirado` with `WWW-Authenticate: Bearer` (the web
 layer's error handlers, `web/errors.py`, for these and for the library's own refusals).
@@ -31,10 +35,12 @@ layer's error handlers, `web/errors.py`, for these and for the library's own ref
 from __future__ import annotations
 
 import uuid
+import weakref
 
 from flask_jwt_extended import JWTManager
 from sqlalchemy import Connection, and_, bindparam, select
 
+from ..config import settings
 from ..database import raw_read_connection, read_connection
 from ..exceptions import InvalidToken, UserNotFound
 from ..extensions import db
@@ -81,10 +87,11 @@ def load_token_user(_jwt_header, claims: dict) -> TokenUser:
 
 
 class _RawQuery:
-    """USER_AND_LIVE_SESSION compiled for one dialect: its SQL text, how to bind the two ids, and
-    the columns' result processors (the conversions SQLAlchemy would apply to the row)."""
+    """USER_AND_LIVE_SESSION compiled for one engine: its SQL text, how to bind the two ids, the
+    columns' result processors (the conversions SQLAlchemy would apply to the row) and, on
+    PostgreSQL, the statement that prepares it and the one that runs it prepared."""
 
-    def __init__(self, dialect):
+    def __init__(self, dialect, prepared: bool):
         compiled = USER_AND_LIVE_SESSION.compile(dialect=dialect)
         self.sql = compiled.string
         to_db = _users.c.id.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
@@ -96,6 +103,12 @@ class _RawQuery:
         self.processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _columns
         ]
+        self.prepare = self.execute = None
+        if prepared and dialect.name == "postgresql" and not compiled.positional:
+            numbered = USER_AND_LIVE_SESSION.compile(dialect=type(dialect)(paramstyle="numeric_dollar"))
+            self.prepare = f"PREPARE {PREPARED_NAME} AS {numbered.string}"
+            arguments = ", ".join(f"%({name})s" for name in numbered.positiontup)
+            self.execute = f"EXECUTE {PREPARED_NAME}({arguments})"
 
     def user(self, row) -> TokenUser:
         return TokenUser(*[
@@ -104,13 +117,21 @@ class _RawQuery:
         ])
 
 
-_raw_queries: dict[str, _RawQuery] = {}
+# The name the token check's statement is prepared under, in each connection's session.
+PREPARED_NAME = "inventory_auth_token_check"
+# What PostgreSQL answers when a connection no longer holds it as prepared: not there (a
+# `DEALLOCATE ALL`, a pooler handing out another server connection), or prepared against columns
+# a migration has since changed.
+_STATEMENT_GONE = frozenset({"26000", "0A000"})
+
+_raw_queries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _query(dialect) -> _RawQuery:
-    query = _raw_queries.get(dialect.name)
+def _query(engine) -> _RawQuery:
+    query = _raw_queries.get(engine)
     if query is None:
-        query = _raw_queries[dialect.name] = _RawQuery(dialect)
+        prepared = settings().DATABASE_PREPARED_STATEMENTS
+        query = _raw_queries[engine] = _RawQuery(engine.dialect, prepared)
     return query
 
 
@@ -119,12 +140,15 @@ def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, 
     engine = db.engine
     if engine._has_events or Connection._has_events:
         return _read_with_events(user_id, session_id)
-    query = _query(engine.dialect)
+    query = _query(engine)
     sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
     with raw_read_connection(engine) as pooled:
         cursor = pooled.dbapi_connection.cursor()
         try:
-            cursor.execute(sql, parameters)
+            if query.execute is None:
+                cursor.execute(sql, parameters)
+            else:
+                sql = _execute_prepared(pooled, cursor, query, parameters)
             row = cursor.fetchone()
         except Exception as error:
             # Wrapped as SQLAlchemy's own path would (see below).
@@ -138,9 +162,29 @@ def _read(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, 
     return query.user(row), row[_width] is not None
 
 
+def _execute_prepared(pooled, cursor, query: _RawQuery, parameters) -> str:
+    """Run the token check as this connection's prepared statement, preparing it on the
+    connection's first check (`pooled.info` lives as long as the connection); the plain statement
+    when the connection no longer holds it. Returns the statement that ran. The connection is in
+    autocommit: a failed statement leaves nothing to roll back."""
+    if PREPARED_NAME not in pooled.info:
+        cursor.execute(query.prepare)
+        pooled.info[PREPARED_NAME] = True
+    try:
+        cursor.execute(query.execute, parameters)
+        return query.execute
+    except pooled.dbapi_connection.DatabaseError as error:
+        if getattr(error, "pgcode", None) not in _STATEMENT_GONE:
+            raise
+    del pooled.info[PREPARED_NAME]
+    cursor.execute("DEALLOCATE ALL")  # prepared again by the connection's next check
+    cursor.execute(query.sql, parameters)
+    return query.sql
+
+
 def _read_with_events(user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[TokenUser | None, bool]:
     with read_connection() as connection:
-        query = _query(connection.dialect)
+        query = _query(connection.engine)
         sql, parameters = query.sql, query.parameters({"user_id": user_id, "session_id": session_id})
         # The engine's cursor events still see the statement (tracing, tests counting statements),
         # as SQLAlchemy's own execution path would call them; nothing runs when none is listening.
