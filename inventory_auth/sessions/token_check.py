@@ -122,7 +122,8 @@ PREPARED_NAME = "inventory_auth_token_check"
 # What PostgreSQL answers when a connection no longer holds it as prepared: not there (a
 # `DEALLOCATE ALL`, a pooler handing out another server connection), or prepared against columns
 # a migration has since changed.
-_STATEMENT_GONE = frozenset({"26000", "0A000"})
+_MISSING, _STALE = "26000", "0A000"
+_STATEMENT_GONE = frozenset({_MISSING, _STALE})
 
 _raw_queries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -174,10 +175,12 @@ def _execute_prepared(pooled, cursor, query: _RawQuery, parameters) -> str:
         cursor.execute(query.execute, parameters)
         return query.execute
     except pooled.dbapi_connection.DatabaseError as error:
-        if getattr(error, "pgcode", None) not in _STATEMENT_GONE:
+        gone = getattr(error, "pgcode", None)
+        if gone not in _STATEMENT_GONE:
             raise
-    del pooled.info[PREPARED_NAME]
-    cursor.execute("DEALLOCATE ALL")  # prepared again by the connection's next check
+    del pooled.info[PREPARED_NAME]  # prepared again by the connection's next check
+    if gone == _STALE:
+        cursor.execute(f"DEALLOCATE {PREPARED_NAME}")
     cursor.execute(query.sql, parameters)
     return query.sql
 
