@@ -22,7 +22,7 @@ import psycopg2
 from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
 from sqlalchemy.engine import make_url
 
-from inventory_auth.sessions.token_check import _RawQuery
+from inventory_auth.sessions.token_check import TOKEN_CHECK
 
 from . import database
 
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         )
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-        query = _RawQuery(PGDialect_psycopg2(), prepared=True)
+        query = TOKEN_CHECK.compile(PGDialect_psycopg2(), prepared=True)
         cursor.execute(query.prepare)
         parameters = {"user_id": user_id, "session_id": session_id}
         for _ in range(2):

@@ -12,8 +12,18 @@ from flask_jwt_extended import create_access_token
 
 from inventory_auth.extensions import db
 from inventory_auth.models import ServiceClient
+from inventory_auth.service_clients.introspection import INTROSPECTION
 
-from helpers import TEST_SECRET, Accounts, bearer, private_key_file, statements_run, without_target
+from helpers import (
+    PASSWORD,
+    TEST_SECRET,
+    Accounts,
+    bearer,
+    private_key_file,
+    statements_run,
+    using_postgres,
+    without_target,
+)
 
 CLAIMS = {"active", "sub", "role", "exp", "iat", "sid", "token_type"}
 BAD_CREDENTIALS = {"detail": "Credenciales de servicio inválidas"}
@@ -175,3 +185,26 @@ def test_introspection_of_eddsa_tokens_and_forged_ones(make_app, tmp_path):
     ]
     for candidate in forged:
         assert introspect(client, credentials, candidate).get_json() == {"active": False}
+
+
+@pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's prepared statements")
+def test_introspection_prepares_its_read_once_per_connection(make_app, create_user):
+    app = make_app(DATABASE_POOL_SIZE="1", DATABASE_MAX_OVERFLOW="0")
+    client = app.test_client()
+    credentials = basic("prestamos", create_service(app.test_cli_runner()))
+    user = create_user()
+    token = client.post("/api/auth/login", json={"email": user["email"], "password": PASSWORD}).get_json()
+    for _ in range(3):
+        assert introspect(client, credentials, token["access_token"]).get_json()["sub"] == user["id"]
+    assert introspect(client, credentials, "no-es-un-token").get_json() == {"active": False}
+    assert introspect(client, basic("prestamos", "otra"), token["access_token"]).status_code == 401
+    with app.app_context():
+        pooled = db.engine.raw_connection()
+        try:
+            cursor = pooled.dbapi_connection.cursor()
+            cursor.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+            names = [name for (name,) in cursor.fetchall()]
+            pooled.dbapi_connection.rollback()
+        finally:
+            pooled.close()
+    assert names == [INTROSPECTION.name]

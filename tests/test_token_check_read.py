@@ -7,11 +7,13 @@ import uuid
 
 import pytest
 from flask_jwt_extended import decode_token
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, literal_column, select
 from sqlalchemy import exc as sa_exc
 
 from inventory_auth.extensions import db
+from inventory_auth.models import User
 from inventory_auth.models.user import PHONE_MAX
+from inventory_auth.prepared_reads import PreparedRead
 from inventory_auth.sessions import token_check
 
 from helpers import PASSWORD, bearer, using_postgres
@@ -61,15 +63,13 @@ def test_an_ended_session_and_an_unknown_user_read_the_same_either_way(app, clie
     assert unknown == unknown_listened == (None, False)
 
 
-def test_a_failed_statement_is_wrapped_and_its_connection_returned(app, monkeypatch):
+def test_a_failed_statement_is_wrapped_and_its_connection_returned(app):
+    broken = PreparedRead("inventory_auth_broken", select(literal_column("no_such_column")).select_from(
+        User.__table__).where(User.__table__.c.id == bindparam("user_id")))
     with app.app_context():
-        engine = db.engine
-        query = token_check._RawQuery(engine.dialect, prepared=False)
-        query.sql = "SELECT no_such_column FROM users WHERE 1 = 0"
-        monkeypatch.setitem(token_check._raw_queries, engine, query)
         with pytest.raises(sa_exc.DBAPIError):  # as SQLAlchemy's own path raises it
-            token_check._read(uuid.uuid4(), uuid.uuid4())
-        assert engine.pool.checkedout() == 0
+            broken.first(user_id=uuid.uuid4())
+        assert db.engine.pool.checkedout() == 0
 
 
 # On PostgreSQL each connection prepares the check once and runs it prepared from then on: the
@@ -113,7 +113,7 @@ def test_each_connection_prepares_the_check_once(make_app, create_user):
     for _ in range(3):
         answer = client.get("/api/auth/me", headers=bearer(token["access_token"]))
         assert answer.get_json()["email"] == user["email"]
-    assert prepared_statements(app) == [token_check.PREPARED_NAME]
+    assert prepared_statements(app) == [token_check.TOKEN_CHECK.name]
 
 
 @on_postgres
@@ -133,7 +133,7 @@ def test_a_connection_that_lost_the_statement_answers_and_prepares_it_again(make
         answer = me()
         assert answer.status_code == 200 and answer.get_json()["phone"] == "3001234567"
         assert me().status_code == 200
-        assert prepared_statements(app) == [token_check.PREPARED_NAME]
+        assert prepared_statements(app) == [token_check.TOKEN_CHECK.name]
     finally:
         if lost_by != "DEALLOCATE ALL":
             on_the_connection(app, f"ALTER TABLE users ALTER COLUMN phone TYPE varchar({PHONE_MAX})")

@@ -8,7 +8,8 @@ false}`, with no reason given (RFC 7662, section 2.2).
 
 Cost: the same as GET /me. The caller's credential, the user and the session are read in one
 statement (the credential is the driving row, so an unknown caller costs the same single round
-trip), and the credential is checked with one SHA-256 (`credentials.py`). Tokens of the previous
+trip, prepared once per PostgreSQL connection: `prepared_reads.py`), and the credential is
+checked with one SHA-256 (`credentials.py`). Tokens of the previous
 backend (no session) are reported inactive: services get only tokens of this service.
 """
 
@@ -21,9 +22,9 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 from sqlalchemy import bindparam, select
 
-from ..database import read_connection
 from ..exceptions import InvalidToken, ServiceAuthenticationFailed
 from ..models import AuthSession, ServiceClient, User
+from ..prepared_reads import PreparedRead
 from ..sessions.token_check import LIVE_SESSION
 from ..sessions.tokens import uuid_claim
 from ..signing.keyring import MAX_TOKEN_LENGTH
@@ -49,6 +50,7 @@ CLIENT_USER_AND_SESSION = (
     .outerjoin(_sessions, LIVE_SESSION)
     .where(_clients.c.name == bindparam("client"), _clients.c.revoked_at.is_(None))
 )
+INTROSPECTION = PreparedRead("inventory_auth_introspection", CLIENT_USER_AND_SESSION)
 
 
 def _claims(token) -> dict | None:
@@ -76,24 +78,24 @@ def introspect(client: str | None, secret: str | None, token) -> dict:
             user_id, session_id = uuid_claim(claims, "sub"), uuid_claim(claims, "sid")
         except InvalidToken:
             claims = None
-    with read_connection() as connection:
-        row = connection.execute(
-            CLIENT_USER_AND_SESSION, {"client": client, "user_id": user_id, "session_id": session_id}
-        ).first()
-    if row is None or not matches(secret, row.secret_hash):
+    row = INTROSPECTION.first(client=client, user_id=user_id, session_id=session_id)
+    if row is None:
+        raise ServiceAuthenticationFailed()
+    secret_hash, token_user_id, role, is_active, live_session_id = row
+    if not matches(secret, secret_hash):
         raise ServiceAuthenticationFailed()
     if (
         claims is None
-        or row.user_id is None
-        or row.live_session_id is None
-        or not row.is_active
-        or claims.get("role") != row.role
+        or token_user_id is None
+        or live_session_id is None
+        or not is_active
+        or claims.get("role") != role
     ):
         return dict(INACTIVE)
     return {
         "active": True,
-        "sub": str(uuid.UUID(str(row.user_id))),
-        "role": row.role,
+        "sub": str(uuid.UUID(str(token_user_id))),
+        "role": role,
         "exp": claims["exp"],
         "iat": claims.get("iat"),
         "sid": str(session_id),
