@@ -71,21 +71,28 @@ def service_credential(env: dict, name: str) -> str:
     return base64.b64encode(f"{name}:{secret}".encode()).decode()
 
 
-def password_hash(method: str) -> str:
-    """One hash of PASSWORD made by the service's own hashing function with `method`."""
+def hashing_app(method: str):
+    """A bare Flask app whose settings hash with `method`: enough for the service's password
+    functions, without its database or extensions."""
     import tempfile
 
     from flask import Flask
 
     from inventory_auth.config import load_settings
-    from inventory_auth.security.passwords import hash_password
 
     app = Flask(__name__)
     with tempfile.TemporaryDirectory() as instance:
         app.extensions["settings"] = load_settings(
             instance, {"APP_ENV": "testing", "PASSWORD_HASH_METHOD": method}
         )
-    with app.app_context():
+    return app
+
+
+def password_hash(method: str) -> str:
+    """One hash of PASSWORD made by the service's own hashing function with `method`."""
+    from inventory_auth.security.passwords import hash_password
+
+    with hashing_app(method).app_context():
         return hash_password(PASSWORD)
 
 

@@ -12,17 +12,15 @@ import json
 import statistics
 import time
 
-from flask import Flask
-
 from inventory_auth.security.passwords import hash_password, verify_password
+
+from .database import hashing_app
 
 PASSWORD = "Tornillo morado 83 lampara"
 
 
 def measure(method: str, runs: int) -> dict:
-    app = Flask(__name__)
-    app.config["PASSWORD_HASH_METHOD"] = method
-    with app.app_context():
+    with hashing_app(method).app_context():
         stored = hash_password(PASSWORD)
         verify_password(PASSWORD, stored)  # warm
         times = []
