@@ -1,5 +1,5 @@
 """PostgreSQL's CPU per token check: the statement sent as text each time, against the same
-statement prepared once on the connection (what the service does, `sessions/token_check.py`).
+statement prepared once on the connection (what the service does, `prepared_reads.py`).
 
     .venv/bin/python -m bench.token_check_sql [--checks 20000] [--users 1000]
 

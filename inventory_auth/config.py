@@ -631,7 +631,8 @@ class Settings:
     SQLALCHEMY_DATABASE_URI: str
     SQLALCHEMY_ENGINE_OPTIONS: dict
     DATABASE_SETTINGS: str
-    # The token check as a statement each PostgreSQL connection prepares once (sessions/token_check.py).
+    # The token check's and introspection's reads prepared once per PostgreSQL connection
+    # (prepared_reads.py).
     DATABASE_PREPARED_STATEMENTS: bool
     REDIS_URL: str | None
     REDIS_TIMEOUT_SECONDS: float

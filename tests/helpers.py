@@ -235,6 +235,21 @@ def private_key_file(folder, algorithm: str = "EdDSA", name: str | None = None) 
     return str(path)
 
 
+def prepared_statements(app) -> list[str]:
+    """The statements prepared in the session of `app`'s pooled connection (give the app a pool
+    of one), by name."""
+    with app.app_context():
+        pooled = db.engine.raw_connection()
+        try:
+            cursor = pooled.dbapi_connection.cursor()
+            cursor.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
+            names = [name for (name,) in cursor.fetchall()]
+            pooled.dbapi_connection.rollback()
+            return names
+        finally:
+            pooled.close()
+
+
 @contextmanager
 def statements_run(app):
     """The SQL statements `app` sends while the block runs, in order."""

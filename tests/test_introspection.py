@@ -19,6 +19,7 @@ from helpers import (
     TEST_SECRET,
     Accounts,
     bearer,
+    prepared_statements,
     private_key_file,
     statements_run,
     using_postgres,
@@ -198,13 +199,4 @@ def test_introspection_prepares_its_read_once_per_connection(make_app, create_us
         assert introspect(client, credentials, token["access_token"]).get_json()["sub"] == user["id"]
     assert introspect(client, credentials, "no-es-un-token").get_json() == {"active": False}
     assert introspect(client, basic("prestamos", "otra"), token["access_token"]).status_code == 401
-    with app.app_context():
-        pooled = db.engine.raw_connection()
-        try:
-            cursor = pooled.dbapi_connection.cursor()
-            cursor.execute("SELECT name FROM pg_prepared_statements ORDER BY name")
-            names = [name for (name,) in cursor.fetchall()]
-            pooled.dbapi_connection.rollback()
-        finally:
-            pooled.close()
-    assert names == [INTROSPECTION.name]
+    assert prepared_statements(app) == [INTROSPECTION.name]

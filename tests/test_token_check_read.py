@@ -16,7 +16,7 @@ from inventory_auth.models.user import PHONE_MAX
 from inventory_auth.prepared_reads import PreparedRead
 from inventory_auth.sessions import token_check
 
-from helpers import PASSWORD, bearer, using_postgres
+from helpers import PASSWORD, bearer, prepared_statements, using_postgres
 
 on_postgres = pytest.mark.skipif(not using_postgres(), reason="PostgreSQL's prepared statements")
 
@@ -74,20 +74,6 @@ def test_a_failed_statement_is_wrapped_and_its_connection_returned(app):
 
 # On PostgreSQL each connection prepares the check once and runs it prepared from then on: the
 # server parses and plans it once per connection instead of once per request.
-
-def prepared_statements(app) -> list[str]:
-    """The statements prepared in the session of the pool's one connection."""
-    with app.app_context():
-        pooled = db.engine.raw_connection()
-        try:
-            cursor = pooled.dbapi_connection.cursor()
-            cursor.execute("SELECT name FROM pg_prepared_statements")
-            names = [name for (name,) in cursor.fetchall()]
-            pooled.dbapi_connection.rollback()
-            return names
-        finally:
-            pooled.close()
-
 
 def on_the_connection(app, statement: str) -> None:
     with app.app_context():
