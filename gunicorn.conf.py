@@ -31,19 +31,22 @@ bind = f"{settings.BIND_HOST}:{settings.PORT}"
 # better (docs/benchmarks.md, "Worker layout").
 workers = settings.WEB_CONCURRENCY
 
-# Threads per worker: 64. A request that waits for a password hash waits in its thread (gthread
-# has no other place to park it): a class of 40 logging in at once from one address is 40 threads
-# queued for the hashing slots (security/hash_bulkhead.py), and the queue is bounded so that 8 of
-# each worker's threads are always left for readiness, GET /me and refresh. With 16 threads the
-# queue held 8 logins per worker and the rest of a class got 503 (docs/reliability.md, "A
-# classroom at once"). Idle threads cost nothing (the pool starts them as requests arrive); a
-# queued login holds no database connection, so DATABASE_POOL_SIZE (16) + DATABASE_MAX_OVERFLOW
-# (4) still serve the threads that do database work. Login is PBKDF2, which releases the GIL, so
-# the hashes of all threads share the cores fairly. The price, measured with 16 threads as the
-# default: under a flood of GET /me on more connections than 16, 64 threads cost each /me 15-25%
-# more worker CPU (more threads running contend for the GIL); set GUNICORN_THREADS lower where no
-# class logs in from one address, and PASSWORD_HASH_QUEUE follows it.
-worker_class = "gthread"
+# Threads per worker: 64, of which 16 run a request at once (inventory_auth/server/).
+# A request that waits for a password hash waits in its thread (gthread has no other place to park
+# it): a class of 40 logging in at once from one address is 40 threads queued for the hashing
+# slots (security/hash_bulkhead.py), and the queue is bounded so that 8 of each worker's threads are
+# always left for readiness, GET /me and refresh. With 16 threads the queue held 8 logins per worker
+# and the rest of a class got 503 (docs/reliability.md, "A classroom at once"). A queued login holds
+# no database connection, and while it waits or hashes it does not count as running.
+# Running is a separate, smaller number because requests running at once only contend (for the GIL
+# and for the pool's connections): under a flood of GET /me on 256 connections, 64 threads running
+# cost each request ~30% more worker CPU than 16 (docs/benchmarks.md, "Running threads"). The rest
+# wait in the worker's queue, where waiting costs nothing. 16 running is also DATABASE_POOL_SIZE: a
+# running request never waits for a connection. GUNICORN_RUNNING_THREADS sets it. Login is PBKDF2,
+# which releases the GIL, so the hashes share the cores fairly with the requests running.
+from inventory_auth.server.worker import ThreadWorker  # noqa: E402
+
+worker_class = ThreadWorker.running_at_most(settings.GUNICORN_RUNNING_THREADS)
 threads = settings.GUNICORN_THREADS
 
 # One listening socket per worker (SO_REUSEPORT), so the kernel spreads new connections over the

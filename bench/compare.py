@@ -166,8 +166,10 @@ def _measure(system: System, connections: int, o, work_dir: Path) -> dict:
     workers = system.server.workers()
     before_load = Path("/proc/loadavg").read_text().split()[0]
     cpu_before = procfs.cpu_seconds(workers)
+    switches_before = procfs.context_switches(workers)
     result = run_wrk(system, connections, o.duration, o.wrk_threads, work_dir)
     cpu = procfs.cpu_seconds(workers) - cpu_before
+    switches = procfs.context_switches(workers) - switches_before
     after_load = Path("/proc/loadavg").read_text().split()[0]
     record = {
         "rps": round(result.rps, 1),
@@ -176,10 +178,13 @@ def _measure(system: System, connections: int, o, work_dir: Path) -> dict:
         "errors": result.error_count,
         "statuses": {str(k): v for k, v in result.statuses.items()},
         "worker_cpu_ms": round(1000 * cpu / result.requests, 3) if result.requests else None,
+        # Threads that end during the run are missed; gunicorn's live as long as their worker.
+        "switches_per_request": round(switches / result.requests, 1) if result.requests else None,
         "loadavg": f"{before_load}→{after_load}",
     }
     log(f"  {system.name} c={connections}: {record['rps']} req/s, errors {record['errors']}, "
-        f"worker CPU {record['worker_cpu_ms']} ms/req, loadavg {record['loadavg']}")
+        f"worker CPU {record['worker_cpu_ms']} ms/req, {record['switches_per_request']} thread "
+        f"switches/req, loadavg {record['loadavg']}")
     return record
 
 

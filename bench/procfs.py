@@ -65,6 +65,26 @@ def cpu_seconds(pids) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def context_switches(pids) -> int:
+    """Voluntary context switches of every thread of `pids`: each is a thread put to sleep (for
+    the GIL, a lock, the network) and woken again."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = list((PROC / str(pid) / "task").iterdir())
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                text = (task / "status").read_text()
+            except FileNotFoundError:
+                continue  # a thread that ended meanwhile
+            for line in text.splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    total += int(line.split()[1])
+    return total
+
+
 def parse_net_tcp(text: str, port: int) -> set[int]:
     """Inodes of the ESTABLISHED sockets whose local port is `port`, from /proc/net/tcp(6)."""
     inodes = set()

@@ -42,8 +42,10 @@ ACTIVATION_PAGE = "/activar-cuenta"
 PAGE_PATHS = (RESET_PAGE, ACTIVATION_PAGE)  # served by inventory_auth/web/pages
 DEVELOPMENT_PORT = 8001
 DEVELOPMENT_SENDER = "Inventario SENA <no-reply@localhost>"
-# Threads per gunicorn worker, measured (gunicorn.conf.py says why).
+# Threads per gunicorn worker, and how many of them run a request at once: measured
+# (gunicorn.conf.py says why).
 DEFAULT_THREADS = 64
+DEFAULT_RUNNING_THREADS = 16
 # However full the hashing queue, this many of each worker's threads never wait for a password
 # hash: they serve readiness, /me and refresh during a surge (security/hash_bulkhead.py).
 FREE_THREADS = 8
@@ -200,13 +202,12 @@ def engine_options(url: str, env: Environment) -> dict:
         # No `SELECT 1` before every checkout (a round trip per request): a connection the server
         # dropped fails its request with 503 and SQLAlchemy then replaces the whole pool.
         "pool_pre_ping": env.flag("DATABASE_POOL_PRE_PING", False),
-        # Per worker, 16 kept connections and 4 overflow for GUNICORN_THREADS (64) threads: a
-        # thread holds at most one at a time, and only while it uses the database (the token check
-        # gives its own back before the view runs; a login queued for a hash holds none), so a
-        # thread past the 20th waits up to DATABASE_POOL_TIMEOUT for one. Under more concurrent
-        # database work than 16 the overflow ones are opened and closed as they go (at 256
-        # connections of GET /me, a PostgreSQL backend per ~90 requests); 20 kept and none in
-        # overflow ends that, but showed no throughput gain measured side by side at 256.
+        # Per worker, 16 kept connections and 4 overflow: one kept per request running at once
+        # (GUNICORN_RUNNING_THREADS, 16), so a running request does not wait for one. A thread
+        # holds at most one at a time, and only while it uses the database (the token check gives
+        # its own back before the view runs; a login queued for a hash holds none). The overflow
+        # covers requests back from a wait past the 16 (server/request_threads.py); beyond 20 a
+        # thread waits up to DATABASE_POOL_TIMEOUT.
         # PostgreSQL's connection limit is shared by every worker: WEB_CONCURRENCY x 20 in all.
         "pool_size": env.whole("DATABASE_POOL_SIZE", 16, 1, 1000),
         "max_overflow": env.whole("DATABASE_MAX_OVERFLOW", 4, 0, 1000),
@@ -469,6 +470,9 @@ def server_settings(env: Environment) -> dict:
         "PORT": port,
         "WEB_CONCURRENCY": env.whole("WEB_CONCURRENCY", os.cpu_count() or 1, 1, 1024),
         "GUNICORN_THREADS": threads,
+        "GUNICORN_RUNNING_THREADS": env.whole(
+            "GUNICORN_RUNNING_THREADS", min(DEFAULT_RUNNING_THREADS, threads), 1, threads
+        ),
         # "auto" (a socket per worker only where the kernel hands on queued connections), or a flag.
         "GUNICORN_REUSE_PORT": reuse_port,
         "GUNICORN_TIMEOUT": env.whole("GUNICORN_TIMEOUT", 30, 0, 3600, " seconds"),
@@ -682,6 +686,7 @@ class Settings:
     PORT: int
     WEB_CONCURRENCY: int
     GUNICORN_THREADS: int
+    GUNICORN_RUNNING_THREADS: int
     GUNICORN_REUSE_PORT: str | bool
     GUNICORN_TIMEOUT: int
     GUNICORN_GRACEFUL_TIMEOUT: int

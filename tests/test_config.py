@@ -189,6 +189,8 @@ def test_every_rate_limit_is_checked_with_the_limits_parser(tmp_path, name):
     ("PORT", "70000", "from 0 to 65535"),
     ("WEB_CONCURRENCY", "0", "from 1 to 1024"),
     ("GUNICORN_THREADS", "0", "from 1 to 1024"),
+    ("GUNICORN_RUNNING_THREADS", "65", "from 1 to 64"),
+    ("GUNICORN_RUNNING_THREADS", "0", "from 1 to 64"),
     ("MAIL_TIMEOUT_SECONDS", "0", "more than 0 and at most 60"),
     ("MAIL_SHUTDOWN_SECONDS", "-1", "from 0 and at most 60"),
     ("LOG_LEVEL", "verbose", "one of DEBUG"),

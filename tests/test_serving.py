@@ -9,8 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def gunicorn_settings(monkeypatch, **environ):
-    for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "BIND_HOST",
-                 "GUNICORN_REUSE_PORT", "GUNICORN_CONTROL_SOCKET"):
+    for name in ("PORT", "APP_PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_RUNNING_THREADS",
+                 "BIND_HOST", "GUNICORN_REUSE_PORT", "GUNICORN_CONTROL_SOCKET"):
         monkeypatch.delenv(name, raising=False)
     # gunicorn.conf.py reads every setting of the service: a valid environment for the rest.
     for name, value in {"APP_ENV": "testing", "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite://",
@@ -74,6 +74,18 @@ def test_threads_default_to_what_the_hashing_queue_is_sized_for(monkeypatch):
 
     assert gunicorn_settings(monkeypatch)["threads"] == DEFAULT_THREADS == 64
     assert gunicorn_settings(monkeypatch, GUNICORN_THREADS="4")["threads"] == 4
+
+
+def test_the_worker_runs_16_requests_at_once_on_its_threads_unless_told(monkeypatch):
+    """The service's gthread worker (inventory_auth/server/): GUNICORN_THREADS threads, of which
+    GUNICORN_RUNNING_THREADS (16, the pool's kept connections, never more than the threads) run."""
+    from inventory_auth.server.worker import ThreadWorker
+
+    default = gunicorn_settings(monkeypatch)["worker_class"]
+    assert issubclass(default, ThreadWorker) and default.running == 16
+    assert gunicorn_settings(monkeypatch, GUNICORN_RUNNING_THREADS="4")["worker_class"].running == 4
+    assert gunicorn_settings(monkeypatch, GUNICORN_THREADS="8")["worker_class"].running == 8
+    assert ThreadWorker.running == 16  # the settings made a class of their own
 
 
 def test_no_control_socket_unless_one_is_named(monkeypatch):

@@ -27,7 +27,8 @@ gunicorn thread:
 The slot is taken by the domain around the hash itself (`slot()`), after the cheap checks (the
 failure budget, the lockout, the email, the reset token, the password policy) and after the
 request has given back its database connection: a request waiting here holds nothing but its
-thread. Only web requests are counted; the command line is not bounded.
+thread, and while it waits or hashes it does not count among the worker's running requests
+(server/request_threads.py). Only web requests are counted; the command line is not bounded.
 `PASSWORD_HASH_CONCURRENCY=0` turns the bound off.
 """
 
@@ -44,6 +45,7 @@ from flask import current_app, has_request_context, request
 
 from ..config import settings
 from ..exceptions import HashingBusy
+from ..server.request_threads import waiting
 
 EXTENSION_KEY = "inventory_auth.hash_bulkhead"
 # What a slot is assumed to be held before anything was measured: a production hash on a busy
@@ -234,5 +236,7 @@ def slot() -> Iterator[None]:
     if bulkhead is None:
         yield
         return
-    with bulkhead.held(request.remote_addr or ""):
+    # Queued or hashing (which releases the GIL), the request is not among the worker's running
+    # ones (server/request_threads.py): another runs in its place.
+    with waiting(), bulkhead.held(request.remote_addr or ""):
         yield

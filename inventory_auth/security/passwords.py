@@ -50,6 +50,7 @@ import bcrypt
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..config import settings
+from ..server.request_threads import waiting
 
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 BCRYPT_MAX_BYTES = 72
@@ -277,7 +278,8 @@ def pad(seconds: float) -> None:
     """Sleep out a failure's padding (`Verification.pad`, `burn_verify`). Call it after giving
     back the hashing slot: sleeping costs no CPU, and the slot is for hashing."""
     if seconds > 0:
-        sleep(seconds)
+        with waiting():  # another request runs meanwhile (server/request_threads.py)
+            sleep(seconds)
 
 
 def _stored_check(stored: str) -> str:
