@@ -70,9 +70,9 @@ def pools():
 def test_at_most_running_requests_run_and_the_rest_wait_in_order(pools):
     pool, gate = pools(threads=8, running=2), Gate()
     futures = [pool.submit(gate.request(n)) for n in range(6)]
-    eventually(lambda: pool.state()["running"] == 2)
+    eventually(lambda: gate.now == 2)
     time.sleep(0.05)  # room for a third to start, were it allowed to
-    assert pool.state() == {"threads": 2, "running": 2, "queued": 4}
+    assert gate.now == 2 and pool.state() == {"threads": 2, "parked": 0, "queued": 4}
     gate.open()
     assert [f.result(TIMEOUT) for f in futures] == list(range(6))
     assert gate.most == 2
@@ -91,11 +91,29 @@ def test_a_waiting_request_lets_another_run_in_its_place(pools):
     pool, gate = pools(threads=4, running=1), Gate()
     waiting_one = pool.submit(gate.request(0, aside=True))
     eventually(lambda: gate.now == 1)
-    assert pool.state()["running"] == 0  # it waits, so it does not count
-    assert pool.submit(lambda: "served").result(TIMEOUT) == "served"
+    assert pool.submit(lambda: "served").result(TIMEOUT) == "served"  # on the place it gave
+    assert pool.state()["threads"] == 2
     gate.open()
     assert waiting_one.result(TIMEOUT) == 0
-    eventually(lambda: pool.state()["running"] == 0)
+    eventually(lambda: pool.state()["parked"] == 1)  # its thread, placeless, parks
+    assert pool.submit(lambda: "next").result(TIMEOUT) == "next"
+
+
+def test_a_place_given_up_goes_to_a_parked_thread_before_a_new_one(pools):
+    pool = pools(threads=4, running=1)
+    first, second = Gate(), Gate()
+    one = pool.submit(first.request(1, aside=True))
+    eventually(lambda: pool.state()["threads"] == 2)
+    first.open()
+    assert one.result(TIMEOUT) == 1
+    eventually(lambda: pool.state()["parked"] == 1)
+    two = pool.submit(second.request(2, aside=True))
+    eventually(lambda: second.now == 1)
+    eventually(lambda: pool.state()["parked"] == 0)  # the parked thread took the place
+    assert pool.state()["threads"] == 2
+    assert pool.submit(lambda: "served").result(TIMEOUT) == "served"
+    second.open()
+    assert two.result(TIMEOUT) == 2
 
 
 def test_without_stepping_aside_a_blocked_request_holds_its_place(pools):
@@ -115,7 +133,7 @@ def test_threads_are_bounded_even_when_every_request_waits(pools):
     futures = [pool.submit(gate.request(n, aside=True)) for n in range(5)]
     eventually(lambda: gate.now == 3)
     time.sleep(0.05)
-    assert pool.state() == {"threads": 3, "running": 0, "queued": 2}
+    assert gate.now == 3 and pool.state() == {"threads": 3, "parked": 0, "queued": 2}
     gate.open()
     assert sorted(f.result(TIMEOUT) for f in futures) == list(range(5))
 
@@ -130,10 +148,10 @@ def test_a_request_back_from_waiting_runs_at_once_even_past_the_bound(pools):
         return "back"
 
     first = pool.submit(waits_then_runs)
-    eventually(lambda: pool.state()["threads"] == 1 and pool.state()["running"] == 0)
+    eventually(lambda: pool.state()["threads"] == 2)  # its place went to a new thread
     release = threading.Event()
-    holder = pool.submit(lambda: release.wait(TIMEOUT))  # the one running place
-    eventually(lambda: pool.state()["running"] == 1)
+    holder = pool.submit(lambda: release.wait(TIMEOUT))  # which now holds the one place
+    eventually(lambda: pool.state()["queued"] == 0)
     gate.open()
     assert back.wait(TIMEOUT)  # not held behind the request that runs now
     assert first.result(TIMEOUT) == "back"
@@ -151,7 +169,7 @@ def test_a_failing_request_hands_its_exception_to_its_future_and_the_thread_goes
     with pytest.raises(LookupError, match="no such thing"):
         failed.result(TIMEOUT)
     assert pool.submit(lambda: 7).result(TIMEOUT) == 7
-    assert pool.state() == {"threads": 1, "running": 0, "queued": 0}
+    assert pool.state() == {"threads": 1, "parked": 0, "queued": 0}
 
 
 def test_a_cancelled_request_does_not_run(pools):
@@ -227,5 +245,4 @@ def test_many_requests_from_many_submitters_all_run_within_the_bounds(pools):
         thread.join()
     assert sorted(f.result(TIMEOUT) for f in futures) == list(range(400))
     assert most[0] <= 6  # never more threads than that
-    eventually(lambda: pool.state() == {"threads": pool.state()["threads"], "running": 0, "queued": 0})
-    assert pool.state()["threads"] <= 6
+    assert pool.state()["queued"] == 0 and pool.state()["threads"] <= 6

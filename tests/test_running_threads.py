@@ -4,7 +4,9 @@ class waits for its hashes. Through gunicorn, as deployed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 import urllib.request
@@ -29,17 +31,29 @@ def post(url: str, body: dict) -> int:
 
 
 @pytest.fixture
-def one_running_place(database_url, tmp_path):
-    """One worker with 10 threads of which one runs at a time, one hashing slot, the production
-    hash (each login holds the slot for a real hash)."""
-    environ = {"GUNICORN_THREADS": "10", "GUNICORN_RUNNING_THREADS": "1",
-               "PASSWORD_HASH_CONCURRENCY": "1", "PASSWORD_HASH_QUEUE": "8",
-               "PASSWORD_HASH_METHOD": "pbkdf2:sha256:600000"}
-    try:
-        with serve(database_url, tmp_path, **environ) as (base, _stdout):
+def one_place(database_url, tmp_path):
+    """`one_place(threads, **settings)`: gunicorn, one worker of `threads` threads of which one
+    takes requests; its base URL. The tables are emptied after the test."""
+
+    @contextlib.contextmanager
+    def serving(threads: int, **environ):
+        with serve(database_url, tmp_path, GUNICORN_THREADS=str(threads), GUNICORN_RUNNING_THREADS="1",
+                   **environ) as (base, _stdout):
             yield base
+
+    try:
+        yield serving
     finally:
         empty_tables(database_url)
+
+
+@pytest.fixture
+def one_running_place(one_place):
+    """10 threads, one hashing slot with a queue of 8, the production hash (each login holds the
+    slot for a real hash)."""
+    with one_place(10, PASSWORD_HASH_CONCURRENCY="1", PASSWORD_HASH_QUEUE="8",
+                   PASSWORD_HASH_METHOD="pbkdf2:sha256:600000") as base:
+        yield base
 
 
 @pytest.mark.slow
@@ -76,3 +90,23 @@ def test_the_service_answers_while_a_line_of_logins_waits_for_its_hashes(one_run
     after = sum(1 for at, _ in answered if at > health_answered)
     assert after >= LOGINS // 2, (after, health_answered - started)
     assert health_answered - started < 0.5
+
+
+@pytest.mark.slow
+def test_a_silent_new_connection_does_not_hold_the_running_place(one_place):
+    """gunicorn's thread waits up to 5 s for a new connection's first bytes; with one running
+    place, a connection opened and left silent would stop the worker for those 5 s."""
+    with one_place(4) as base:
+        silent_connection_then_health(base)
+
+
+def silent_connection_then_health(base: str) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as silent:
+        time.sleep(0.2)  # taken by a thread, which now waits for its first bytes
+        started = time.monotonic()
+        with urllib.request.urlopen(base + "/api/health", timeout=30) as response:  # noqa: S310
+            assert response.status == 200
+        assert time.monotonic() - started < 2
+        silent.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert silent.recv(64).startswith(b"HTTP/1.1 200")  # and it is still served when it speaks

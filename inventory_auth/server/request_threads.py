@@ -2,123 +2,136 @@
 
 A worker needs many threads because a request that waits (for a password hashing slot, or out a
 failed login's padding) waits in its thread: a class of 40 logging in at once is 40 threads
-(security/hash_bulkhead.py). But many requests *running* at once only contend, for the GIL and
-for the pooled database connections, and every hand-over is a thread put to sleep and woken. Under
-GET /me on 256 connections, 64 threads running cost each request 21 thread switches and ~30% more
-CPU than 16 (docs/benchmarks.md, "Running threads").
+(security/hash_bulkhead.py). But many requests *running* at once only contend, for the GIL and for
+the pooled database connections, and every hand-over is a thread put to sleep and woken again
+(docs/benchmarks.md, "Running threads").
 
-So `RequestThreads` keeps two numbers: up to `threads` threads, of which at most `running` run a
-request at once. The other requests wait in its queue, where waiting costs nothing: a thread that
-ends a request takes the next one without sleeping. A request about to wait says so (`waiting()`):
-while it waits it does not count as running, and another request runs in its place.
+So `RequestThreads` keeps two numbers: up to `threads` threads, of which `running` hold a *place*
+and take requests from the worker's queue, one after another, as the stock executor's threads do.
+Waiting in that queue costs nothing: a thread that ends a request takes the next one without
+sleeping. A request about to wait says so (`waiting()`): its thread gives its place to a parked
+thread (or a new one, up to `threads`), which takes the next request meanwhile. The waiting
+request, once its wait is over, finishes without a place (the running ones may be one more than
+`running` for that while), and then its thread parks until a place is free.
 
 It has the interface of `concurrent.futures.ThreadPoolExecutor` that gunicorn's worker uses
-(`submit`, `shutdown`); worker.py hands it to the worker. Its threads are daemon threads: a worker
-that exits (after its graceful timeout) does not wait for a request still stuck in one.
+(`submit`, `shutdown`); worker.py hands it to the worker. The threads are daemon threads: a worker
+that exits (after its graceful timeout) does not wait for a request stuck in one.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 
-_current = threading.local()  # .pool: the RequestThreads whose request this thread runs
+_current = threading.local()  # .pool: the RequestThreads this thread serves; .placed: holds a place
+_STOP = None  # on the queue at shutdown: each thread that takes it puts it back, and ends
 
 
 class RequestThreads:
-    """At most `threads` threads, at most `running` of them running a request at once; the
-    requests run in the order they were submitted."""
+    """At most `threads` threads, `running` of them taking requests in the order they came."""
 
     def __init__(self, threads: int, running: int):
         if not 1 <= running <= threads:
             raise ValueError(f"running must be from 1 to threads ({threads}), got {running}")
         self.threads = threads
         self.running = running
-        self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)
-        self._queue: deque = deque()  # (future, fn, args)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()  # (future, fn, args), then _STOP
+        self._lock = threading.Lock()  # below: only for handing places over, never per request
         self._threads: list[threading.Thread] = []
-        self._sleeping = 0  # threads waiting for work, not woken
-        self._waking = 0  # threads woken or started to take work, not there yet
-        self._active = 0  # requests running (not a waiting one)
+        self._parked: deque[threading.Lock] = deque()  # each parked thread blocks on its lock
+        self._free = 0  # places given up with no thread to take them yet
         self._shut = False
 
     def submit(self, fn, *args) -> Future:
+        if self._shut:
+            raise RuntimeError("cannot submit after shutdown")
+        if len(self._threads) < self.running:  # the first requests start the placed threads
+            with self._lock:
+                if len(self._threads) < self.running:
+                    self._start()
         future: Future = Future()
-        with self._lock:
-            if self._shut:
-                raise RuntimeError("cannot submit after shutdown")
-            self._queue.append((future, fn, args))
-            self._dispatch()
+        self._queue.put((future, fn, args))
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """No more requests; idle threads end, queued requests still run unless cancelled."""
+        """No more requests; queued ones still run unless cancelled, then the threads end."""
         with self._lock:
             self._shut = True
-            if cancel_futures:
-                while self._queue:
-                    self._queue.popleft()[0].cancel()
-            self._waking += self._sleeping
-            self._sleeping = 0
-            self._work.notify_all()
             threads = list(self._threads)
+            parked, self._parked = self._parked, deque()
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not _STOP:
+                    item[0].cancel()
+        self._queue.put(_STOP)
+        for lock in parked:
+            lock.release()
         if wait:
             for thread in threads:
                 thread.join()
 
     def state(self) -> dict:
-        """{"threads", "running", "queued"}: for tests."""
+        """{"threads", "parked", "queued"}: for tests."""
         with self._lock:
-            return {"threads": len(self._threads), "running": self._active, "queued": len(self._queue)}
+            return {"threads": len(self._threads), "parked": len(self._parked),
+                    "queued": self._queue.qsize()}
 
-    def step_aside(self) -> None:
+    # --- places ---
+
+    def _start(self) -> None:
+        """A new thread, with a place. Lock held."""
+        thread = threading.Thread(target=self._serve, name=f"request-{len(self._threads) + 1}",
+                                  daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def give_place(self) -> None:
+        """The calling thread's place, to a parked thread, a new one, or the next to free up."""
+        _current.placed = False
         with self._lock:
-            self._active -= 1
-            self._dispatch()
-
-    def step_back(self) -> None:
-        # At once, even past `running`: the request has waited its turn already.
-        with self._lock:
-            self._active += 1
-
-    def _dispatch(self) -> None:
-        """Wake, or start, one thread per request that may run now. Lock held."""
-        for _ in range(min(len(self._queue), self.running - self._active) - self._waking):
-            if self._sleeping:
-                self._sleeping -= 1
-                self._waking += 1
-                self._work.notify()
-            elif len(self._threads) < self.threads:
-                self._waking += 1
-                thread = threading.Thread(target=self._serve, name=f"request-{len(self._threads) + 1}",
-                                          daemon=True)
-                self._threads.append(thread)
-                thread.start()
-            else:
-                return
-
-    def _take(self):
-        """The next request, once one may run (None at shutdown). Lock held; the caller was
-        counted in `_waking`."""
-        self._waking -= 1
-        while not (self._queue and self._active < self.running):
             if self._shut:
-                return None
-            self._sleeping += 1
-            self._work.wait()
-            self._waking -= 1  # whoever woke this thread counted it
-        self._active += 1
-        return self._queue.popleft()
+                return
+            if self._parked:
+                self._parked.popleft().release()
+            elif len(self._threads) < self.threads:
+                self._start()
+            else:
+                self._free += 1
+
+    def _take_place(self) -> bool:
+        """Block until this thread has a place again; False at shutdown."""
+        with self._lock:
+            if self._shut:
+                return False
+            if self._free:
+                self._free -= 1
+                _current.placed = True
+                return True
+            parked = threading.Lock()
+            parked.acquire()
+            self._parked.append(parked)
+        parked.acquire()  # released by give_place (a place) or shutdown
+        _current.placed = not self._shut
+        return _current.placed
 
     def _serve(self) -> None:
         _current.pool = self
-        with self._lock:
-            item = self._take()
-        while item is not None:
+        _current.placed = True
+        take = self._queue.get
+        while _current.placed or self._take_place():
+            item = take()
+            if item is _STOP:
+                self._queue.put(_STOP)  # for the next thread
+                break
             future, fn, args = item
             if future.set_running_or_notify_cancel():
                 try:
@@ -126,10 +139,6 @@ class RequestThreads:
                 except BaseException as error:  # noqa: BLE001 (the future carries it, as in the executor)
                     future.set_exception(error)
             del item, future, fn, args  # nothing of a request outlives it in this thread
-            with self._lock:
-                self._active -= 1
-                self._waking += 1  # this thread takes the next request itself, without sleeping
-                item = self._take()
         with self._lock:
             self._threads.remove(threading.current_thread())
 
@@ -137,15 +146,10 @@ class RequestThreads:
 @contextmanager
 def waiting() -> Iterator[None]:
     """Around a wait that holds a request's thread with nothing to run (a hashing slot, a failed
-    check's padding, a silent new connection): another request runs meanwhile. Outside
-    `RequestThreads` (the development server, the tests' client, the command line) it does
-    nothing."""
+    check's padding, a silent new connection): another thread takes requests meanwhile. Outside
+    `RequestThreads` (the development server, the tests' client, the command line), or in a
+    request that has given its place already, it does nothing."""
     pool = getattr(_current, "pool", None)
-    if pool is None:
-        yield
-        return
-    pool.step_aside()
-    try:
-        yield
-    finally:
-        pool.step_back()
+    if pool is not None and _current.placed:
+        pool.give_place()
+    yield

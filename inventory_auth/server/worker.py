@@ -7,7 +7,8 @@ of its `handle`).
 
 One more wait steps aside: a new connection's thread waits up to 5 s for the request's first
 bytes before the connection goes back to the poller. A connection opened and left silent would
-otherwise hold one of the few running places for those 5 s.
+otherwise hold one of the few running places for those 5 s. (One whose request is there already,
+as it nearly always is, goes straight on.)
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ class ThreadWorker(gthread.ThreadWorker):
         return RequestThreads(self.cfg.threads, min(self.running, self.cfg.threads))
 
     def handle(self, conn):
-        if not conn.initialized and not conn.data_ready:
-            with waiting():
+        if not conn.initialized and not conn.data_ready and not conn.wait_for_data(0):
+            with waiting():  # only a connection whose request has not arrived yet
                 ready = conn.wait_for_data(gthread.DEFAULT_WORKER_DATA_TIMEOUT)
             if not ready:
                 return gthread._DEFER  # the stock worker's answer: back to the poller
-            conn.data_ready = True
+        conn.data_ready = True
         return super().handle(conn)
