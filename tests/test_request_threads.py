@@ -246,3 +246,40 @@ def test_many_requests_from_many_submitters_all_run_within_the_bounds(pools):
     assert sorted(f.result(TIMEOUT) for f in futures) == list(range(400))
     assert most[0] <= 6  # never more threads than that
     assert pool.state()["queued"] == 0 and pool.state()["threads"] <= 6
+
+
+def test_a_request_that_waits_before_every_place_is_made_costs_no_place(pools):
+    """The thread a waiting request starts takes that request's place; it makes no new one, and
+    the places still to be made are made by the next requests."""
+    pool, aside, held = pools(threads=8, running=2), Gate(), Gate()
+    waiting_one = pool.submit(aside.request(0, aside=True))
+    eventually(lambda: aside.now == 1 and pool.state()["threads"] == 2)
+    both = [pool.submit(held.request(n)) for n in (1, 2)]
+    eventually(lambda: held.now == 2)  # two places take requests, as `running` says
+    held.open()
+    aside.open()
+    assert [f.result(TIMEOUT) for f in both] == [1, 2] and waiting_one.result(TIMEOUT) == 0
+    eventually(lambda: pool.state()["parked"] == 1)
+    again = [pool.submit(held.request(n)) for n in (3, 4, 5)]
+    assert [f.result(TIMEOUT) for f in again] == [3, 4, 5] and held.most == 2
+
+
+def test_a_thread_the_system_refuses_loses_no_place(pools, monkeypatch):
+    pool, gate = pools(threads=4, running=1), Gate()
+    assert pool.submit(lambda: "first").result(TIMEOUT) == "first"  # the one place, made
+    waiting_one = pool.submit(gate.request(0, aside=True))
+    eventually(lambda: gate.now == 1)
+    assert pool.state()["threads"] == 2
+
+    def refused(_thread):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    second = pool.submit(gate.request(1, aside=True))  # its place has no thread to go to
+    eventually(lambda: gate.now == 2)
+    behind = pool.submit(lambda: "behind")
+    monkeypatch.undo()
+    gate.open()
+    assert waiting_one.result(TIMEOUT) == 0 and second.result(TIMEOUT) == 1
+    assert behind.result(TIMEOUT) == "behind"  # the place was kept for the next free thread
+    assert pool.state()["threads"] == 2

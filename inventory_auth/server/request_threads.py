@@ -11,8 +11,8 @@ and take requests from the worker's queue, one after another, as the stock execu
 Waiting in that queue costs nothing: a thread that ends a request takes the next one without
 sleeping. A request about to wait says so (`waiting()`): its thread gives its place to a parked
 thread (or a new one, up to `threads`), which takes the next request meanwhile. The waiting
-request, once its wait is over, finishes without a place (the running ones may be one more than
-`running` for that while), and then its thread parks until a place is free.
+request, once its wait is over, finishes without a place (so the requests running may exceed
+`running` by those back from a wait), and then its thread parks until a place is free.
 
 It has the interface of `concurrent.futures.ThreadPoolExecutor` that gunicorn's worker uses
 (`submit`, `shutdown`); worker.py hands it to the worker. The threads are daemon threads: a worker
@@ -44,16 +44,19 @@ class RequestThreads:
         self._lock = threading.Lock()  # below: only for handing places over, never per request
         self._threads: list[threading.Thread] = []
         self._parked: deque[threading.Lock] = deque()  # each parked thread blocks on its lock
+        self._places = 0  # places made so far (by the first requests), `running` at most
         self._free = 0  # places given up with no thread to take them yet
         self._shut = False
 
     def submit(self, fn, *args) -> Future:
         if self._shut:
             raise RuntimeError("cannot submit after shutdown")
-        if len(self._threads) < self.running:  # the first requests start the placed threads
+        if self._places < self.running:  # the first requests make the places, a thread each
             with self._lock:
-                if len(self._threads) < self.running:
-                    self._start()
+                if self._places < self.running:
+                    self._places += 1
+                    if not self._start():
+                        self._free += 1  # for the next thread that looks for one
         future: Future = Future()
         self._queue.put((future, fn, args))
         return future
@@ -87,12 +90,16 @@ class RequestThreads:
 
     # --- places ---
 
-    def _start(self) -> None:
-        """A new thread, with a place. Lock held."""
+    def _start(self) -> bool:
+        """A new thread, with a place; False if the system refused a thread. Lock held."""
         thread = threading.Thread(target=self._serve, name=f"request-{len(self._threads) + 1}",
                                   daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:
+            return False
         self._threads.append(thread)
-        thread.start()
+        return True
 
     def give_place(self) -> None:
         """The calling thread's place, to a parked thread, a new one, or the next to free up."""
@@ -102,9 +109,7 @@ class RequestThreads:
                 return
             if self._parked:
                 self._parked.popleft().release()
-            elif len(self._threads) < self.threads:
-                self._start()
-            else:
+            elif len(self._threads) >= self.threads or not self._start():
                 self._free += 1
 
     def _take_place(self) -> bool:
