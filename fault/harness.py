@@ -49,9 +49,24 @@ def log(message: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A local port no socket holds now. With TEST_PORT_RANGE=LOW-HIGH, one from that range: .ci/run
+    runs two test sessions at once and gives each its own range, so that a port one has just picked
+    (and not bound yet) is never the other's pick too."""
+    span = os.environ.get("TEST_PORT_RANGE")
+    if not span:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+    low, high = (int(end) for end in span.split("-"))
+    for _ in range(1000):
+        port = random.randint(low, high)  # noqa: S311 (a port, not a secret)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in TEST_PORT_RANGE={span}")
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "condition") -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from fault import harness
 
 from helpers import base_environ
 
@@ -36,9 +37,7 @@ CHROMIUM_REASON = "Chromium and chromedriver are not installed (apt-get install 
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return harness.free_port()
 
 
 def get(url: str):

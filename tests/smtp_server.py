@@ -12,18 +12,17 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from fault import harness
+
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return harness.free_port()
 
 
 class RecordingHandler:

@@ -6,7 +6,6 @@ fast end of an outage; fault/db_outage.py stops a real server under load.
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import exc as sa_exc
 
+from fault import harness
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 from inventory_auth.web.errors import database_unavailable
@@ -27,9 +27,7 @@ UNAVAILABLE = {"detail": HTTP_DETAILS[503]}
 
 
 def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return harness.free_port()
 
 
 @pytest.fixture

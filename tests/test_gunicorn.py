@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from fault import harness
+
 from helpers import private_key_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +28,7 @@ pytestmark = pytest.mark.slow
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return harness.free_port()
 
 
 def port_is_free(port: int) -> bool:

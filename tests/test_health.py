@@ -7,6 +7,7 @@ import time
 import pytest
 from flask_migrate import upgrade
 
+from fault import harness
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 
@@ -16,9 +17,7 @@ from helpers import base_environ, redis_answers
 
 def closed_port() -> int:
     """A local port nobody listens on (connections are refused at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return harness.free_port()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 import jwt as pyjwt
 import pytest
 
+from fault import harness
+
 from helpers import PASSWORD, private_key_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,9 +32,7 @@ pytestmark = pytest.mark.slow
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return harness.free_port()
 
 
 def call(method: str, url: str, *, token: str | None = None, body: dict | None = None):
