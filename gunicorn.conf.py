@@ -40,7 +40,7 @@ workers = settings.WEB_CONCURRENCY
 # no database connection, and while it waits or hashes it does not count as running.
 # Running is a separate, smaller number because requests running at once only contend (for the GIL
 # and for the pool's connections): under a flood of GET /me on 256 connections, 64 threads running
-# cost each request 15-35% more worker CPU than 16 (docs/benchmarks.md, "Running threads"). The rest
+# cost each request more worker CPU than 16 (docs/benchmarks.md, "Running threads"). The rest
 # wait in the worker's queue, where waiting costs nothing. 16 running is also DATABASE_POOL_SIZE: a
 # running request never waits for a connection. GUNICORN_RUNNING_THREADS sets it. Login is PBKDF2,
 # which releases the GIL, so the hashes share the cores fairly with the requests running.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from fault import harness
+from fault.harness import free_port
 
 from helpers import base_environ
 
@@ -35,9 +35,6 @@ WAIT_SECONDS = 30
 CHROMIUM_MISSING = not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER))
 CHROMIUM_REASON = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
 
-
-def free_port() -> int:
-    return harness.free_port()
 
 
 def get(url: str):

@@ -18,11 +18,7 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
-from fault import harness
-
-
-def free_port() -> int:
-    return harness.free_port()
+from fault.harness import free_port
 
 
 class RecordingHandler:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import exc as sa_exc
 
-from fault import harness
+from fault.harness import free_port as closed_port  # a port nobody listens on
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 from inventory_auth.web.errors import database_unavailable
@@ -25,9 +25,6 @@ from helpers import PASSWORD, Accounts, base_environ, bearer, using_postgres
 
 UNAVAILABLE = {"detail": HTTP_DETAILS[503]}
 
-
-def closed_port() -> int:
-    return harness.free_port()
 
 
 @pytest.fixture

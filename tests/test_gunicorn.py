@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fault import harness
+from fault.harness import free_port
 
 from helpers import private_key_file
 
@@ -26,9 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
 
-
-def free_port() -> int:
-    return harness.free_port()
 
 
 def port_is_free(port: int) -> bool:

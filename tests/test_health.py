@@ -7,17 +7,12 @@ import time
 import pytest
 from flask_migrate import upgrade
 
-from fault import harness
+from fault.harness import free_port as closed_port  # a port nobody listens on
 from inventory_auth import create_app
 from inventory_auth.extensions import db
 
 from helpers import TEST_REDIS_URL as REDIS_URL
 from helpers import base_environ, redis_answers
-
-
-def closed_port() -> int:
-    """A local port nobody listens on (connections are refused at once)."""
-    return harness.free_port()
 
 
 @pytest.fixture

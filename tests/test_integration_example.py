@@ -21,7 +21,7 @@ from pathlib import Path
 import jwt as pyjwt
 import pytest
 
-from fault import harness
+from fault.harness import free_port
 
 from helpers import PASSWORD, private_key_file
 
@@ -30,9 +30,6 @@ EXAMPLE = ROOT / "examples" / "inventory_items"
 
 pytestmark = pytest.mark.slow
 
-
-def free_port() -> int:
-    return harness.free_port()
 
 
 def call(method: str, url: str, *, token: str | None = None, body: dict | None = None):
